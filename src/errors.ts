@@ -14,18 +14,39 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export const ErrorCodes = {
   // spec/
-  SPEC_FILE_NOT_FOUND: { exit: ExitCode.badInput, doc: 'The spec file does not exist or cannot be read.' },
+  SPEC_FILE_NOT_FOUND: {
+    exit: ExitCode.badInput,
+    doc: 'The spec file does not exist or cannot be read.',
+  },
   SPEC_YAML_SYNTAX: { exit: ExitCode.badInput, doc: 'The spec file is not valid YAML.' },
-  SPEC_NOT_A_MAPPING: { exit: ExitCode.badInput, doc: 'The spec file is empty or its top level is not a mapping.' },
-  SPEC_MISSING_VARIABLE: { exit: ExitCode.badInput, doc: 'A ${VAR} in the spec names a variable that is not set.' },
+  SPEC_NOT_A_MAPPING: {
+    exit: ExitCode.badInput,
+    doc: 'The spec file is empty or its top level is not a mapping.',
+  },
+  SPEC_MISSING_VARIABLE: {
+    exit: ExitCode.badInput,
+    doc: 'A ${VAR} in the spec names a variable that is not set.',
+  },
   SPEC_BAD_INTERPOLATION: { exit: ExitCode.badInput, doc: 'A ${...} in the spec is malformed.' },
   SPEC_UNKNOWN_KEY: { exit: ExitCode.badInput, doc: 'A key the spec format does not have.' },
   SPEC_REQUIRED: { exit: ExitCode.badInput, doc: 'A required field is missing.' },
   SPEC_INVALID_TYPE: { exit: ExitCode.badInput, doc: 'A field has the wrong type.' },
-  SPEC_INVALID_VALUE: { exit: ExitCode.badInput, doc: 'A field has a value outside what it accepts.' },
-  SPEC_INVALID_DURATION: { exit: ExitCode.badInput, doc: 'A duration is not a string like 500ms, 30s, 5m or 1h.' },
-  SPEC_UNKNOWN_ENVIRONMENT: { exit: ExitCode.badInput, doc: '--env names an environment the spec does not define.' },
-  SPEC_UNKNOWN_TEMPLATE: { exit: ExitCode.badInput, doc: 'An analysis step names a template that is not defined.' },
+  SPEC_INVALID_VALUE: {
+    exit: ExitCode.badInput,
+    doc: 'A field has a value outside what it accepts.',
+  },
+  SPEC_INVALID_DURATION: {
+    exit: ExitCode.badInput,
+    doc: 'A duration is not a string like 500ms, 30s, 5m or 1h.',
+  },
+  SPEC_UNKNOWN_ENVIRONMENT: {
+    exit: ExitCode.badInput,
+    doc: '--env names an environment the spec does not define.',
+  },
+  SPEC_UNKNOWN_TEMPLATE: {
+    exit: ExitCode.badInput,
+    doc: 'An analysis step names a template that is not defined.',
+  },
   SPEC_CONFLICT: { exit: ExitCode.badInput, doc: 'Two fields contradict each other.' },
   SPEC_EXISTS: { exit: ExitCode.badInput, doc: '`init` would overwrite an existing file.' },
   // CLI
@@ -35,12 +56,31 @@ export const ErrorCodes = {
   LOCK_HELD: { exit: ExitCode.conflict, doc: 'The deploy lock is held by someone else.' },
   LOCK_NOT_HELD: { exit: ExitCode.conflict, doc: 'The lock is not held by the caller.' },
   STATE_CORRUPT: { exit: ExitCode.badInput, doc: 'The state store cannot be read.' },
+  STATE_NOT_FOUND: {
+    exit: ExitCode.badInput,
+    doc: 'A revision, rollout or instance named in a request is not in the state store.',
+  },
   // runtime/
   RUNTIME_START_FAILED: { exit: ExitCode.rolloutFailed, doc: 'An instance could not be started.' },
   RUNTIME_NOT_FOUND: { exit: ExitCode.badInput, doc: 'The instance is not known to the runtime.' },
   // router/
-  ROUTER_BAD_CONFIG: { exit: ExitCode.badInput, doc: 'The router was given an invalid configuration.' },
+  ROUTER_BAD_CONFIG: {
+    exit: ExitCode.badInput,
+    doc: 'The router was given an invalid configuration.',
+  },
   ROUTER_PORT_IN_USE: { exit: ExitCode.conflict, doc: 'A listener port is already in use.' },
+  ROUTER_STALE_CONFIG: {
+    exit: ExitCode.conflict,
+    doc: 'The router already has a newer config generation.',
+  },
+  ROUTER_ADMIN_ADDRESS: {
+    exit: ExitCode.badInput,
+    doc: 'The router admin API may listen only on loopback or a unix socket.',
+  },
+  ROUTER_ADMIN_FAILED: {
+    exit: ExitCode.rolloutFailed,
+    doc: 'The router admin API could not be reached, refused the token, or failed.',
+  },
 } as const satisfies Record<string, { exit: ExitCode; doc: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -50,7 +90,11 @@ export class SwitchyardError extends Error {
   readonly exitCode: ExitCode;
   readonly details: readonly string[];
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: readonly string[] }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: readonly string[] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SwitchyardError';
     this.code = code;

@@ -29,13 +29,7 @@ export interface Revision extends NewRevision {
 }
 
 export type RolloutStatus =
-  | 'pending'
-  | 'progressing'
-  | 'paused'
-  | 'succeeded'
-  | 'failed'
-  | 'aborted'
-  | 'rolledBack';
+  'pending' | 'progressing' | 'paused' | 'succeeded' | 'failed' | 'aborted' | 'rolledBack';
 
 export interface PoolWeight {
   readonly pool: string;
@@ -117,7 +111,11 @@ export interface StateStore {
 
   // rollouts: create and update each append an event in the same transaction
   createRollout(rollout: NewRollout, event: Omit<NewEvent, keyof ServiceEnv>): Rollout;
-  updateRollout(id: number, update: RolloutUpdate, event?: Omit<NewEvent, keyof ServiceEnv>): Rollout;
+  updateRollout(
+    id: number,
+    update: RolloutUpdate,
+    event?: Omit<NewEvent, keyof ServiceEnv>,
+  ): Rollout;
   getRollout(id: number): Rollout | undefined;
   /** The rollout of this service+environment that has not finished, if any. */
   activeRollout(key: ServiceEnv): Rollout | undefined;
@@ -125,7 +123,9 @@ export interface StateStore {
 
   // events (append-only)
   appendEvent(event: NewEvent): StoredEvent;
-  listEvents(filter: Partial<ServiceEnv> & { rolloutId?: number; afterId?: number; limit?: number }): StoredEvent[];
+  listEvents(
+    filter: Partial<ServiceEnv> & { rolloutId?: number; afterId?: number; limit?: number },
+  ): StoredEvent[];
 
   // locks (lease-based; renew before expiresAt; a lapsed lease can be taken over)
   acquireLock(request: AcquireLock): AcquireResult;

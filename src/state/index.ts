@@ -1,0 +1,11 @@
+export type * from './store.ts';
+export type { Clock } from './clock.ts';
+export { systemClock } from './clock.ts';
+export { canonicalJson } from './canonical-json.ts';
+export { specDigest } from './spec-digest.ts';
+export { openStateStore, STATE_DB_FILE } from './open-state-store.ts';
+export type { OpenStateStoreOptions } from './open-state-store.ts';
+export { SqliteStateStore } from './sqlite/sqlite-state-store.ts';
+export type { SqliteStateStoreOptions } from './sqlite/sqlite-state-store.ts';
+export { FINAL_ROLLOUT_STATUSES, ROLLOUT_STATUS_EVENT, isFinal } from './sqlite/rollout-table.ts';
+export { LATEST_SCHEMA_VERSION } from './sqlite/migrations.ts';
