@@ -63,6 +63,10 @@ export const ErrorCodes = {
   // runtime/
   RUNTIME_START_FAILED: { exit: ExitCode.rolloutFailed, doc: 'An instance could not be started.' },
   RUNTIME_NOT_FOUND: { exit: ExitCode.badInput, doc: 'The instance is not known to the runtime.' },
+  RUNTIME_NOT_SUPPORTED: {
+    exit: ExitCode.badInput,
+    doc: 'The spec names a runtime type this version cannot run yet.',
+  },
   // router/
   ROUTER_BAD_CONFIG: {
     exit: ExitCode.badInput,

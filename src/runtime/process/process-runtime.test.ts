@@ -1,0 +1,99 @@
+/**
+ * What only the process driver does, beyond the shared conformance suite
+ * (test/conformance/): shell failures, bad requests and records it did not write.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InstanceRecord, InstanceRequest, InstanceStatus } from '../runtime.ts';
+import { isSameLiveProcess } from './process-identity.ts';
+import { processHandleOf, ProcessRuntime } from './process-runtime.ts';
+
+describe('ProcessRuntime', () => {
+  let stateDir: string;
+  let runtime: ProcessRuntime;
+  const started: InstanceRecord[] = [];
+
+  beforeEach(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'switchyard-process-runtime-'));
+    runtime = new ProcessRuntime({ stateDir });
+  });
+  afterEach(async () => {
+    for (const record of started.splice(0)) {
+      await runtime.stop(record, { timeoutMs: 1000 });
+      const handle = processHandleOf(record);
+      const supervisor = { pid: handle.supervisorPid, startTime: handle.supervisorStartTime };
+      while (isSameLiveProcess(supervisor)) await sleep(10);
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const request = (overrides: Partial<InstanceRequest>): InstanceRequest => ({
+    service: 'shop',
+    environment: 'beta',
+    revision: 1,
+    version: 'v1',
+    pool: 'stable',
+    instanceId: 'shop-1',
+    command: 'sleep 30',
+    env: {},
+    stopTimeoutMs: 5000,
+    ...overrides,
+  });
+
+  async function start(overrides: Partial<InstanceRequest>): Promise<InstanceRecord> {
+    const record = await runtime.start(request(overrides));
+    started.push(record);
+    return record;
+  }
+
+  async function untilNotRunning(record: InstanceRecord): Promise<InstanceStatus> {
+    for (;;) {
+      const status = await runtime.inspect(record);
+      if (status.state !== 'running') return status;
+      await sleep(20);
+    }
+  }
+
+  it('records pid, start time, port and log path, and logs under logs/<service>/<env>/', async () => {
+    const record = await start({});
+    const handle = processHandleOf(record);
+    expect(isSameLiveProcess({ pid: handle.pid, startTime: handle.startTime })).toBe(true);
+    expect(record.port).toBeGreaterThan(0);
+    expect(record.logPath).toBe(join(stateDir, 'logs', 'shop', 'beta', 'shop-1.log'));
+  });
+
+  it('starts a command that does not exist, then reports it exited with 127 and logs why', async () => {
+    const record = await start({ command: 'no-such-command-for-switchyard' });
+    expect(await untilNotRunning(record)).toEqual({ state: 'exited', exitCode: 127, signal: null });
+    expect(await readFile(record.logPath!, 'utf8')).toContain('not found');
+  });
+
+  it('starts a second run of an instance id afresh, not as exited from the first run', async () => {
+    const first = await start({ command: 'exit 4' });
+    expect((await untilNotRunning(first)).exitCode).toBe(4);
+    const second = await start({ command: 'sleep 30' });
+    expect(await runtime.inspect(second)).toEqual({ state: 'running' });
+  });
+
+  it('rejects a working directory that does not exist', async () => {
+    await expect(runtime.start(request({ cwd: join(stateDir, 'missing') }))).rejects.toMatchObject({
+      code: 'RUNTIME_START_FAILED',
+    });
+  });
+
+  it('rejects an instance id that would escape the log directory', async () => {
+    await expect(runtime.start(request({ instanceId: '../evil' }))).rejects.toMatchObject({
+      code: 'RUNTIME_START_FAILED',
+    });
+  });
+
+  it('refuses a record it did not write', async () => {
+    const record = await start({});
+    const foreign = { ...record, handle: { containerId: 'abc' } };
+    await expect(runtime.inspect(foreign)).rejects.toMatchObject({ code: 'RUNTIME_NOT_FOUND' });
+    await expect(runtime.stop(foreign)).rejects.toMatchObject({ code: 'RUNTIME_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The supervisor: a small Node process that stands between the controller and
+ * one instance, so the instance neither dies nor loses its logs when the
+ * controller exits.
+ *
+ * The controller starts it detached (its own session and process group) and
+ * sends it a SuperviseRequest. The supervisor then
+ * - runs the command under `/bin/sh -c` as the leader of a new process group,
+ *   with stdout and stderr piped to itself;
+ * - appends those lines to the instance's log file, rotating at the size cap;
+ * - replies with the shell's PID and start time and drops the IPC channel, so
+ *   nothing ties it to the controller any more;
+ * - forwards a SIGTERM, SIGINT or SIGHUP it receives to the instance's group;
+ * - when the shell exits, writes `<instanceId>.exit` with its code or signal.
+ *
+ * The shell runs `trap exit TERM` before the command. Without it, a SIGTERM to
+ * the group would end the shell at once (dash does not exec the last command)
+ * while the app is still draining requests; with it, the shell waits for its
+ * foreground command, then exits with that command's status, so the shell's
+ * life and exit code are the app's.
+ */
+import { spawn } from 'node:child_process';
+import type { SuperviseReply, SuperviseRequest } from './supervisor-protocol.ts';
+import { readProcessIdentity } from './process-identity.ts';
+import { RotatingLogFile } from './rotating-log-file.ts';
+import { writeExitRecord } from './instance-files.ts';
+
+const NEWLINE = 0x0a;
+/** A line longer than this is written in pieces rather than held back. */
+const MAX_HELD_BYTES = 64 * 1024;
+
+/**
+ * Holds back a partial last line per stream so that lines from stdout and
+ * stderr are not interleaved mid-line in the shared file.
+ */
+class LineBufferedWriter {
+  readonly #log: RotatingLogFile;
+  #held: Buffer = Buffer.alloc(0);
+
+  constructor(log: RotatingLogFile) {
+    this.#log = log;
+  }
+
+  push(chunk: Buffer): void {
+    const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
+    const end = data.lastIndexOf(NEWLINE) + 1;
+    if (end > 0) this.#log.write(data.subarray(0, end));
+    this.#held = data.subarray(end);
+    if (this.#held.length > MAX_HELD_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.#held.length === 0) return;
+    this.#log.write(this.#held);
+    this.#log.write(Buffer.from('\n'));
+    this.#held = Buffer.alloc(0);
+  }
+}
+
+function reply(message: SuperviseReply): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined || !process.connected) return resolve();
+    process.send(message, () => {
+      if (process.connected) process.disconnect();
+      resolve();
+    });
+  });
+}
+
+function supervise(request: SuperviseRequest): void {
+  const log = new RotatingLogFile({ path: request.logPath, maxBytes: request.logMaxBytes });
+  const note = (text: string) => log.write(Buffer.from(`[switchyard] ${text}\n`));
+
+  const child = spawn('/bin/sh', ['-c', `trap exit TERM; ${request.command}`], {
+    cwd: request.cwd,
+    env: request.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) {
+    child.once('error', (error) => {
+      note(`could not start the command: ${error.message}`);
+      void reply({ type: 'failed', message: error.message }).then(() => process.exit(1));
+    });
+    return;
+  }
+  // Read before returning to the event loop: until then the child cannot have
+  // been reaped, so /proc/<pid> exists even if it has already exited.
+  const identity = readProcessIdentity(child.pid);
+  const pid = child.pid;
+
+  const out = new LineBufferedWriter(log);
+  const err = new LineBufferedWriter(log);
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+
+  const forward = () => {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // The group is already gone.
+    }
+  };
+  process.on('SIGTERM', forward);
+  process.on('SIGINT', forward);
+  process.on('SIGHUP', forward);
+
+  let exitWritten = false;
+  const recordExit = (exitCode: number | null, signal: string | null) => {
+    if (exitWritten) return;
+    exitWritten = true;
+    out.flush();
+    err.flush();
+    writeExitRecord(request.exitPath, { exitCode, signal, exitedAt: new Date().toISOString() });
+  };
+  // 'close' comes once the shell has exited and its pipes are drained, so the
+  // exit record never lands before the last log lines. A background process
+  // that keeps the pipes open delays 'close'; record the exit anyway after a
+  // moment, and keep logging until the pipes close.
+  child.once('exit', (exitCode, signal) => {
+    setTimeout(() => recordExit(exitCode, signal), 2000).unref();
+  });
+  child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
+    recordExit(exitCode, signal);
+    log.close();
+    process.exit(0);
+  });
+
+  void reply({ type: 'started', pid, startTime: identity?.startTime ?? -1 });
+}
+
+process.once('message', (message: SuperviseRequest) => {
+  try {
+    supervise(message);
+  } catch (error) {
+    void reply({ type: 'failed', message: (error as Error).message }).then(() => process.exit(1));
+  }
+});
+// A controller that goes away before sending the request leaves nothing to do.
+process.once('disconnect', () => {
+  if (process.listenerCount('message') > 0) process.exit(1);
+});
