@@ -1,0 +1,105 @@
+import type { IncomingMessage } from 'node:http';
+import { isHopByHop, namedByConnection } from './hop-by-hop.ts';
+import { isWellFormedRequestId, nextRequestId } from './request-id.ts';
+
+/** What the header pass picks up on its way through, for pool selection. */
+export interface RequestHeaderFacts {
+  cookie: string | undefined;
+  override: string | undefined;
+  /** The request carries a body (Content-Length > 0 or Transfer-Encoding). */
+  hasBody: boolean;
+}
+
+export interface UpstreamHeaderOptions {
+  /** Lower-cased name of the pool override header. */
+  readonly overrideHeader: string;
+  /** Pick up the Cookie header (sticky services only). */
+  readonly wantCookie: boolean;
+  /** Keep `Connection: upgrade` and `Upgrade` (WebSocket handshakes). */
+  readonly upgrade: boolean;
+}
+
+const VIA = '1.1 switchyard';
+
+/**
+ * The headers sent upstream, as a flat [name, value, ...] array (what
+ * http.request takes without building an object): the client's headers minus
+ * hop-by-hop ones, plus X-Forwarded-For/Proto/Host, Via and X-Request-Id. One
+ * pass over rawHeaders, no regex.
+ */
+export function upstreamRequestHeaders(
+  req: IncomingMessage,
+  facts: RequestHeaderFacts,
+  options: UpstreamHeaderOptions,
+): string[] {
+  const raw = req.rawHeaders;
+  const named = namedByConnection(raw);
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let via: string | undefined;
+  let host = '';
+  let requestId: string | undefined;
+  let upgrade: string | undefined;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (isHopByHop(lower)) {
+      if (lower === 'transfer-encoding') {
+        facts.hasBody = true;
+        chunked = true;
+      } else if (lower === 'upgrade') {
+        upgrade = value;
+      }
+      continue;
+    }
+    if (named !== null && named.includes(lower)) continue;
+    switch (lower) {
+      case 'host':
+        host = value;
+        break;
+      case 'content-length':
+        if (value !== '0') facts.hasBody = true;
+        break;
+      case 'cookie':
+        if (options.wantCookie)
+          facts.cookie = facts.cookie === undefined ? value : `${facts.cookie}; ${value}`;
+        break;
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        continue;
+      case 'x-forwarded-proto':
+      case 'x-forwarded-host':
+        // Set by us from what we saw; a client's own value is not trusted.
+        continue;
+      case 'via':
+        via = via === undefined ? value : `${via}, ${value}`;
+        continue;
+      case 'x-request-id':
+        if (requestId === undefined && isWellFormedRequestId(value)) requestId = value;
+        continue;
+      default:
+        if (lower === options.overrideHeader) facts.override = value;
+    }
+    out.push(name, value);
+  }
+  const clientAddress = req.socket.remoteAddress ?? '';
+  out.push(
+    'X-Forwarded-For',
+    forwardedFor === undefined ? clientAddress : `${forwardedFor}, ${clientAddress}`,
+    'X-Forwarded-Proto',
+    'http',
+    'X-Forwarded-Host',
+    host,
+    'Via',
+    via === undefined ? VIA : `${via}, ${VIA}`,
+    'X-Request-Id',
+    requestId ?? nextRequestId(),
+  );
+  // We stream the body through; re-chunk it ourselves when the client did.
+  if (chunked) out.push('Transfer-Encoding', 'chunked');
+  if (options.upgrade && upgrade !== undefined)
+    out.push('Connection', 'Upgrade', 'Upgrade', upgrade);
+  return out;
+}

@@ -1,0 +1,33 @@
+import { CONNECT_TIMEOUT_CODE } from '../pools/upstream-agent.ts';
+
+/** Error code given to an upstream request destroyed by the response timeout. */
+export const RESPONSE_TIMEOUT_CODE = 'ERESPONSETIMEOUT';
+
+export function responseTimeoutError(): Error {
+  const error = new Error('upstream response timed out') as NodeJS.ErrnoException;
+  error.code = RESPONSE_TIMEOUT_CODE;
+  return error;
+}
+
+/**
+ * A failure that means "the instance did not take the request": it never
+ * connected, or reset the connection before sending any response byte. These
+ * count for passive ejection and may be retried.
+ */
+export function isConnectFailure(error: NodeJS.ErrnoException, connected: boolean): boolean {
+  if (!connected) return error.code !== RESPONSE_TIMEOUT_CODE;
+  switch (error.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case CONNECT_TIMEOUT_CODE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function isIdempotent(method: string | undefined): boolean {
+  return method !== undefined && IDEMPOTENT.has(method);
+}

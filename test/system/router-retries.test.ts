@@ -1,0 +1,165 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  config,
+  get,
+  makeRouter,
+  pool,
+  refusedPort,
+  service,
+  startUpstream,
+  type TestRouter,
+  type TestUpstream,
+  until,
+} from './router-harness.ts';
+
+/** A pool instance that points at a port nothing listens on. */
+async function refusingInstance(id: string): Promise<TestUpstream> {
+  const port = await refusedPort();
+  return { id, port, requests: [], server: null as never, close: async () => {} };
+}
+
+/** A raw TCP upstream: reads a request, then does what `onRequest` says with the socket. */
+async function rawUpstream(
+  id: string,
+  onRequest: (socket: net.Socket, request: string) => void,
+): Promise<TestUpstream & { seen: string[] }> {
+  const seen: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let buffered = '';
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1');
+      const headerEnd = buffered.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const lengthAt = buffered.toLowerCase().indexOf('content-length: ');
+      const length = lengthAt < 0 ? 0 : parseInt(buffered.slice(lengthAt + 16), 10);
+      if (buffered.length < headerEnd + 4 + length) return;
+      seen.push(buffered);
+      const request = buffered;
+      buffered = '';
+      onRequest(socket, request);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    id,
+    port: (server.address() as AddressInfo).port,
+    requests: [],
+    server: null as never,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('router retries and upstream failures', () => {
+  let good: TestUpstream;
+  let t: TestRouter;
+  const extra: TestUpstream[] = [];
+
+  beforeEach(async () => {
+    good = await startUpstream('good', (req, res, body) => res.end(`good ${req.method} ${body}`));
+    t = makeRouter({ responseTimeoutMs: 300 });
+  });
+
+  afterEach(async () => {
+    await t.router.close();
+    await good.close();
+    await Promise.all(extra.splice(0).map((u) => u.close()));
+  });
+
+  it('retries a GET that could not connect on another healthy instance and reports the failure', async () => {
+    const refused = await refusingInstance('refused');
+    await t.router.apply(config(1, [service([pool('stable', 1, [refused, good])])]));
+    for (let i = 0; i < 6; i++) {
+      const answer = await get(t.port());
+      expect(answer.status).toBe(200);
+      expect(answer.body).toBe('good GET ');
+    }
+    // The double does not eject, and round-robin starts each request at the
+    // refusing instance: every request failed there first and was retried.
+    expect(t.health.connectFailures).toEqual(Array(6).fill('refused'));
+    expect(t.observer.of('refused').retried).toBe(6);
+    expect(t.observer.of('good').statuses).toEqual(Array(6).fill(200));
+  });
+
+  it('stops trying an instance once the health view ejects it after a connect failure', async () => {
+    t.health.ejectOnConnectFailure = true;
+    const refused = await refusingInstance('refused');
+    await t.router.apply(config(1, [service([pool('stable', 1, [refused, good])])]));
+    for (let i = 0; i < 6; i++) expect((await get(t.port())).status).toBe(200);
+    expect(t.health.connectFailures).toEqual(['refused']);
+    expect(good.requests.length).toBe(6);
+  });
+
+  it('retries a POST whose connect failed: its body was never sent', async () => {
+    const refused = await refusingInstance('refused');
+    await t.router.apply(config(1, [service([pool('stable', 1, [refused, good])])]));
+    const answer = await get(t.port(), { method: 'POST', body: 'order=1' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toBe('good POST order=1');
+    expect(good.requests[0]?.body).toBe('order=1');
+  });
+
+  it('does not retry a POST whose body reached an instance that then reset: 502', async () => {
+    const resetter = await rawUpstream('resetter', (socket) => socket.resetAndDestroy());
+    extra.push(resetter);
+    await t.router.apply(config(1, [service([pool('stable', 1, [resetter, good])])]));
+    const answer = await get(t.port(), { method: 'POST', body: 'pay=10' });
+    expect(answer.status).toBe(502);
+    expect(resetter.seen.length).toBe(1);
+    expect(resetter.seen[0]).toContain('pay=10');
+    expect(good.requests.length).toBe(0);
+    expect(t.observer.of('resetter').retried).toBe(0);
+    expect(t.observer.of('resetter').statuses).toEqual([502]);
+  });
+
+  it('answers 502 when no other instance can take the retry', async () => {
+    const refused = await refusingInstance('refused');
+    await t.router.apply(config(1, [service([pool('stable', 1, [refused])])]));
+    const answer = await get(t.port());
+    expect(answer.status).toBe(502);
+    expect(t.health.connectFailures).toEqual(['refused']);
+  });
+
+  it('answers 504 when the instance does not answer in time', async () => {
+    const silent = await rawUpstream('silent', () => {});
+    extra.push(silent);
+    await t.router.apply(config(1, [service([pool('stable', 1, [silent])])]));
+    const answer = await get(t.port());
+    expect(answer.status).toBe(504);
+    expect(silent.seen.length).toBe(1);
+    expect(t.observer.of('silent').statuses).toEqual([504]);
+  });
+
+  it('cuts the client connection when the instance dies after its headers (content-length)', async () => {
+    const dying = await rawUpstream('dying', (socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789');
+      setTimeout(() => socket.destroy(), 20);
+    });
+    extra.push(dying);
+    await t.router.apply(config(1, [service([pool('stable', 1, [dying])])]));
+    await expect(get(t.port())).rejects.toThrow();
+    // A cut response counts as a proxy failure, not as the 200 it started as.
+    await until(() => t.observer.of('dying').finished === 1);
+    expect(t.observer.of('dying').statuses).toEqual([502]);
+  });
+
+  it('cuts the client connection when the instance dies mid chunked body', async () => {
+    const dying = await rawUpstream('dying', (socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n');
+      setTimeout(() => socket.destroy(), 20);
+    });
+    extra.push(dying);
+    await t.router.apply(config(1, [service([pool('stable', 1, [dying])])]));
+    // A complete-looking chunked response would resolve; a cut one rejects.
+    await expect(get(t.port())).rejects.toThrow();
+  });
+});
