@@ -87,6 +87,9 @@ describe('router retries and upstream failures', () => {
     // refusing instance: every request failed there first and was retried.
     expect(t.health.connectFailures).toEqual(Array(6).fill('refused'));
     expect(t.observer.of('refused').retried).toBe(6);
+    // A retried attempt is not a finished request: the client never saw a
+    // failure, so it must not count against the pool's error rate.
+    expect(t.observer.of('refused').statuses).toEqual([]);
     expect(t.observer.of('good').statuses).toEqual(Array(6).fill(200));
   });
 

@@ -80,6 +80,8 @@ export class InstanceMetrics implements InstanceObserver {
   }
 
   retried(): void {
+    // The attempt ends without a response; only the retry counts it.
+    this.inFlight--;
     this.retries++;
   }
 }

@@ -23,7 +23,8 @@ describe('RouterMetrics', () => {
     handle.requestFinished(503, 0.2);
     handle.requestStarted(); // still in flight
     handle.websocketOpened();
-    handle.retried();
+    handle.requestStarted(); // an attempt that could not connect, retried elsewhere:
+    handle.retried(); // it ends here and is not counted as a finished request
     metrics.noUpstream('shop/live');
     metrics.noUpstream('shop/live');
 

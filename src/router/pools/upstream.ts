@@ -72,6 +72,13 @@ export class Upstream {
     if (this.draining) this.#drainIfIdle();
   }
 
+  /** The attempt could not connect and moves to another instance (see InstanceObserver.retried). */
+  attemptRetried(): void {
+    this.inFlight--;
+    this.observer.retried();
+    if (this.draining) this.#drainIfIdle();
+  }
+
   websocketOpened(clientSocket: Duplex): void {
     this.websockets.add(clientSocket);
     this.observer.websocketOpened();

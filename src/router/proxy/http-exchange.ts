@@ -249,8 +249,8 @@ function onUpstreamError(this: ClientRequest, error: NodeJS.ErrnoException): voi
     const next = ex.route.chooseForRetry(upstream, ex.preview);
     if (next !== null) {
       ex.retried = true;
-      upstream.observer.retried();
-      endAttempt(ex, 502);
+      ex.upstream = null;
+      upstream.attemptRetried();
       dispatch(ex, next);
       return;
     }

@@ -115,13 +115,14 @@ export function proxyUpgrade(options: {
         connectFailure && !retried && !socket.destroyed
           ? route.chooseForRetry(upstream, preview)
           : null;
-      settle(502);
       if (next !== null) {
+        settled = true;
         retried = true;
-        upstream.observer.retried();
+        upstream.attemptRetried();
         attempt(next);
         return;
       }
+      settle(502);
       socket.removeListener('close', abandon);
       rawAnswer(socket, 502, 'bad gateway\n');
     });
