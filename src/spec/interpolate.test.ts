@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { interpolateString } from './interpolate.ts';
+import { parseSpec } from './load.ts';
+import { isSpecError, type SpecIssue } from './spec-error.ts';
+
+describe('interpolateString', () => {
+  const env = { HOST: 'db.internal', PORT_NUMBER: '5432', EMPTY: '' };
+
+  it('replaces ${VAR} from the env map', () => {
+    expect(interpolateString('postgres://${HOST}:${PORT_NUMBER}/shop', env)).toEqual({
+      value: 'postgres://db.internal:5432/shop',
+      problems: [],
+    });
+    expect(interpolateString('[${EMPTY}]', env).value).toBe('[]');
+  });
+
+  it('writes $${VAR} as a literal ${VAR}', () => {
+    expect(interpolateString('price: $${PRICE} at ${HOST}', env).value).toBe(
+      'price: ${PRICE} at db.internal',
+    );
+  });
+
+  it('leaves a bare $VAR for the shell', () => {
+    expect(interpolateString('node server.js --port $PORT', env)).toEqual({
+      value: 'node server.js --port $PORT',
+      problems: [],
+    });
+  });
+
+  it('reports a missing variable and a malformed reference', () => {
+    expect(interpolateString('${NOPE}/${1X}/${HOST', env).problems).toEqual([
+      { kind: 'missing', name: 'NOPE', token: '${NOPE}' },
+      { kind: 'malformed', token: '${1X}' },
+      { kind: 'malformed', token: '${HOST' },
+    ]);
+  });
+});
+
+function issuesOf(run: () => unknown): SpecIssue[] {
+  try {
+    run();
+  } catch (error) {
+    if (isSpecError(error)) return [...error.issues];
+    throw error;
+  }
+  return [];
+}
+
+describe('interpolation in a spec', () => {
+  const text = [
+    'service: shop',
+    'runtime: { type: process, command: "node server.js --port $PORT" }',
+    'router: { listen: 8080 }',
+    'env:',
+    '  DB: "postgres://${DB_HOST}/shop"',
+    '  NOTE: "${A} and ${B}"',
+    '',
+  ].join('\n');
+
+  it('expands string values and leaves the shell its $PORT', () => {
+    const spec = parseSpec({ text, file: 'f.yaml', env: { DB_HOST: 'db', A: '1', B: '2' } });
+    expect(spec.env).toEqual({ DB: 'postgres://db/shop', NOTE: '1 and 2' });
+    expect(spec.runtime).toEqual({ type: 'process', command: 'node server.js --port $PORT' });
+  });
+
+  it('points each missing variable at its own line and column', () => {
+    const issues = issuesOf(() => parseSpec({ text, file: 'f.yaml', env: { A: '1' } }));
+    expect(issues.map(({ code, path, line, column }) => ({ code, path, line, column }))).toEqual([
+      { code: 'SPEC_MISSING_VARIABLE', path: 'env.DB', line: 5, column: 19 },
+      { code: 'SPEC_MISSING_VARIABLE', path: 'env.NOTE', line: 6, column: 19 },
+    ]);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * `analysis.templates:` — named checks a rollout runs: how often, how many
+ * times, how many failures it tolerates, and the metrics it judges.
+ */
+import { z } from 'zod';
+import { DEFAULT_ANALYSIS_TEMPLATE } from '../defaults.ts';
+import { count, duration, exactlyOneOf, positiveCount, positiveDuration } from './primitives.ts';
+
+const ratio = z.number().min(0).max(1);
+const atLeast = (what: string) =>
+  z
+    .strictObject({ min: z.number().optional(), max: z.number().optional() })
+    .refine((value) => value.min !== undefined || value.max !== undefined, {
+      error: `a ${what} needs a \`min\` or a \`max\` (or both) to judge against; add one.`,
+      params: { specCode: 'SPEC_REQUIRED' },
+    });
+
+export const METRIC_KINDS = [
+  'successRate',
+  'errorRate',
+  'latencyP50',
+  'latencyP95',
+  'latencyP99',
+  'requestRate',
+  'prometheus',
+  'webhook',
+  'command',
+] as const;
+
+const latency = z.strictObject({ max: duration });
+
+export const metric = exactlyOneOf('metric', {
+  /** Share of requests answered without a 5xx or a connect error, from the router's own counters. */
+  successRate: z.strictObject({ min: ratio }),
+  errorRate: z.strictObject({ max: ratio }),
+  latencyP50: latency,
+  latencyP95: latency,
+  latencyP99: latency,
+  /** Requests per second the pool receives; `min` catches a pool that gets no traffic. */
+  requestRate: atLeast('requestRate metric'),
+  prometheus: z
+    .strictObject({
+      query: z.string().min(1),
+      min: z.number().optional(),
+      max: z.number().optional(),
+      address: z.url().optional(),
+    })
+    .refine((value) => value.min !== undefined || value.max !== undefined, {
+      error: 'a prometheus metric needs a `min` or a `max` (or both) to judge the query against; add one.',
+      params: { specCode: 'SPEC_REQUIRED' },
+    }),
+  /** Passes when the URL answers 2xx with `{ "pass": true }`. */
+  webhook: z.strictObject({ url: z.url(), timeout: positiveDuration.optional() }),
+  /** Passes when the command exits 0. */
+  command: z.strictObject({ run: z.string().min(1), timeout: positiveDuration.optional() }),
+}, { remedy: 'give each its own list entry' });
+
+export const analysisTemplate = z.strictObject({
+  interval: positiveDuration.prefault(DEFAULT_ANALYSIS_TEMPLATE.interval),
+  count: positiveCount.default(DEFAULT_ANALYSIS_TEMPLATE.count),
+  failureLimit: count.default(DEFAULT_ANALYSIS_TEMPLATE.failureLimit),
+  inconclusiveLimit: count.default(DEFAULT_ANALYSIS_TEMPLATE.inconclusiveLimit),
+  consecutiveErrorLimit: count.default(DEFAULT_ANALYSIS_TEMPLATE.consecutiveErrorLimit),
+  /** Fewer requests than this in an interval make the measurement inconclusive, not a pass. */
+  minRequests: count.default(DEFAULT_ANALYSIS_TEMPLATE.minRequests),
+  metrics: z.array(metric).min(1),
+});
+
+export const analysis = z.strictObject({
+  templates: z.record(z.string().min(1), analysisTemplate),
+});
+
+/** `{ templates: [errors] }` wherever a strategy runs analysis. */
+export const analysisRef = z.strictObject({
+  templates: z.array(z.string().min(1)).min(1),
+});
+
+export type MetricSpec = z.output<typeof metric>;
+export type AnalysisTemplateSpec = z.output<typeof analysisTemplate>;
+export type AnalysisSpec = z.output<typeof analysis>;
+export type AnalysisRefSpec = z.output<typeof analysisRef>;

@@ -1,0 +1,95 @@
+/**
+ * `runtime:` — where instances run, one shape per driver, chosen by `type`.
+ */
+import { z } from 'zod';
+import { command, duration, envName, port, whenValid } from './primitives.ts';
+import { DEFAULT_CONTAINER, DEFAULT_SSH_PORT } from '../defaults.ts';
+
+export const RUNTIME_TYPES = ['process', 'container', 'ssh', 'kubernetes'] as const;
+
+export const processRuntime = z.strictObject({
+  type: z.literal('process'),
+  /** Run under `/bin/sh -c`, so `$PORT` is left for that shell. */
+  command: command.describe('the shell command that starts one instance, run under /bin/sh -c'),
+  cwd: z.string().min(1).optional(),
+});
+
+const stringMap = z.record(z.string(), z.string());
+
+export const containerRuntime = z.strictObject({
+  type: z.literal('container'),
+  image: z.string().min(1).describe('the image to run, e.g. shop:1.4.2'),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  /** The port inside the container; defaults to the spec's `port`. */
+  port: port.optional(),
+  env: z.record(envName, z.string()).optional(),
+  volumes: z.array(z.string().min(1)).optional(),
+  /** e.g. `512m`, `1g`. */
+  memory: z
+    .string()
+    .regex(/^[0-9]+[kmg]?$/i, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a memory size; write it like 512m or 1g.`,
+    })
+    .optional(),
+  cpus: z.number().positive().optional(),
+  labels: stringMap.optional(),
+  stopTimeout: duration.prefault(DEFAULT_CONTAINER.stopTimeout),
+  pull: z.enum(['always', 'missing', 'never']).default(DEFAULT_CONTAINER.pull),
+});
+
+export const sshRuntime = z
+  .strictObject({
+    type: z.literal('ssh'),
+    hosts: z.array(z.string().min(1)).min(1),
+    user: z.string().min(1).optional(),
+    port: port.default(DEFAULT_SSH_PORT),
+    identityFile: z.string().min(1).optional(),
+    /** Either a command run on each host, or an image run there with the container engine. */
+    command: command.optional(),
+    image: z.string().min(1).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.command === undefined) === (value.image === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        params: { specCode: value.command === undefined ? 'SPEC_REQUIRED' : 'SPEC_CONFLICT' },
+        message:
+          value.command === undefined
+            ? 'an ssh runtime needs either `command` (run on each host) or `image` (run there in a container); add one.'
+            : 'an ssh runtime takes `command` or `image`, not both; keep one.',
+      });
+    }
+  }, whenValid);
+
+export const kubernetesRuntime = z.strictObject({
+  type: z.literal('kubernetes'),
+  namespace: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  serviceAccount: z.string().min(1).optional(),
+  resources: z
+    .strictObject({
+      cpu: z.string().min(1).optional(),
+      memory: z.string().min(1).optional(),
+    })
+    .optional(),
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
+});
+
+export const runtime = z.discriminatedUnion('type', [
+  processRuntime,
+  containerRuntime,
+  sshRuntime,
+  kubernetesRuntime,
+]);
+
+export type ProcessRuntimeSpec = z.output<typeof processRuntime>;
+export type ContainerRuntimeSpec = z.output<typeof containerRuntime>;
+export type SshRuntimeSpec = z.output<typeof sshRuntime>;
+export type KubernetesRuntimeSpec = z.output<typeof kubernetesRuntime>;
+export type RuntimeSpec = z.output<typeof runtime>;
