@@ -44,7 +44,8 @@ export async function spawnRouter(options: SpawnRouterOptions): Promise<RouterPr
   });
   closeSync(logFd);
   const pid = child.pid;
-  if (pid === undefined) throw new SwitchyardError('ROUTER_ADMIN_FAILED', 'The router process could not be started.');
+  if (pid === undefined)
+    throw new SwitchyardError('ROUTER_ADMIN_FAILED', 'The router process could not be started.');
 
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exit = new Promise<void>((resolve) =>
@@ -104,13 +105,19 @@ async function waitForInfo(
         `The router exited while starting (code ${gone.code ?? gone.signal}); see ${file.replace(/router\.json$/, 'router.log')}.`,
       );
     try {
-      const info = JSON.parse(await fs.readFile(file, 'utf8')) as { pid?: number; admin?: AdminAddress };
+      const info = JSON.parse(await fs.readFile(file, 'utf8')) as {
+        pid?: number;
+        admin?: AdminAddress;
+      };
       if (info.pid === pid && info.admin) return info.admin;
     } catch {
       // Not written yet.
     }
     if (Date.now() > deadline)
-      throw new SwitchyardError('ROUTER_ADMIN_FAILED', `The router did not start within ${timeoutMs} ms.`);
+      throw new SwitchyardError(
+        'ROUTER_ADMIN_FAILED',
+        `The router did not start within ${timeoutMs} ms.`,
+      );
     await sleep(POLL_MS);
   }
 }

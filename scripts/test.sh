@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): static checks, unit tests, then the
+# system tests one file at a time. It checks the system tools the tests need
+# up front and stops at once, saying what to install, rather than skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in /bin/sh ps; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+[ -r /proc/self/stat ] || missing+=("/proc (procfs)")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "The tests need: ${missing[*]}. Install them (Debian: apt-get install -y procps) and run again." >&2
+  exit 2
+fi
+
+echo "== node $(node --version) (pinned by the 'node' devDependency)"
+echo "== lint and types"
+npx tsc -p tsconfig.json --noEmit
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+echo "== unit tests"
+npx vitest run --project unit
+echo "== system tests (one file at a time)"
+npx vitest run --project system
