@@ -20,7 +20,12 @@ echo "== lint and types"
 npx tsc -p tsconfig.json --noEmit
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+reports="$(mktemp -d)"
+trap 'rm -rf "$reports"' EXIT
+status=0
 echo "== unit tests"
-npx vitest run --project unit
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json" || status=$?
 echo "== system tests (one file at a time)"
-npx vitest run --project system
+npx vitest run --project system --reporter=default --reporter=json --outputFile.json="$reports/system.json" || status=$?
+node scripts/test-summary.ts "$reports"/*.json
+exit "$status"

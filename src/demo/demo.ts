@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RouterConfig, RouterInstance, RouterService } from '../router/config.ts';
-import { DEFAULT_OVERRIDE_HEADER } from '../router/config.ts';
+import { ROUTER_SERVICE_DEFAULTS, routerService } from '../router/config.ts';
 import { spawnRouter, type RouterProcess } from '../router/spawn-router.ts';
 import { ProcessRuntime } from '../runtime/process/process-runtime.ts';
 import { findFreePort } from '../runtime/process/free-port.ts';
@@ -77,30 +77,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   try {
     const listenPort = await findFreePort('127.0.0.1');
     print(`Switchyard demo — state in ${stateDir}`);
-    router = await spawnRouter({ stateDir });
+    const routerProcess = await spawnRouter({ stateDir });
+    router = routerProcess;
     print(
-      `  router running (pid ${router.pid}), listening for clients on http://127.0.0.1:${listenPort}/`,
+      `  router running (pid ${routerProcess.pid}), listening for clients on http://127.0.0.1:${listenPort}/`,
     );
 
     const service = (pools: RouterService['pools']): RouterConfig => ({
       generation: (generation += 1),
       services: [
-        {
+        routerService({
           name: SERVICE,
           listen: { port: listenPort, host: '127.0.0.1' },
           pools,
-          balance: 'round-robin',
-          sticky: false,
-          overrideHeader: DEFAULT_OVERRIDE_HEADER,
-          healthCheck: {
-            path: '/healthz',
-            intervalMs: 250,
-            timeoutMs: 500,
-            healthyThreshold: 2,
-            unhealthyThreshold: 2,
-          },
+          // Fast checks so the demo moves quickly; a spec's defaults are 1s.
+          healthCheck: { ...ROUTER_SERVICE_DEFAULTS.healthCheck, intervalMs: 250 },
           drainTimeoutMs: 10_000,
-        },
+        }),
       ],
     });
     const pool = (name: string, weight: number, records: readonly InstanceRecord[]) => ({
@@ -111,8 +104,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     print('1. Version 1 goes live');
     const blue = await startPool('blue', 'v1');
-    await router.client.putConfig(service([pool('blue', 100, blue)]));
-    await router.waitHealthy(
+    await routerProcess.client.putConfig(service([pool('blue', 100, blue)]));
+    await routerProcess.waitHealthy(
       SERVICE,
       blue.map((r) => r.instanceId),
     );
@@ -152,44 +145,50 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       );
     };
 
-    print('2. Blue/green deploy of version 2');
-    const green = await startPool('green', 'v2');
-    await router.client.putConfig(service([pool('blue', 100, blue), pool('green', 0, green)]));
-    await router.waitHealthy(
-      SERVICE,
-      green.map((r) => r.instanceId),
-    );
-    print('  all v2 instances passed their health checks; switching traffic in one router update');
-    await router.client.putConfig(service([pool('blue', 0, blue), pool('green', 100, green)]));
-    await sleep(options.phaseSeconds * 500);
-    await router.client.putConfig(service([pool('green', 100, green)]));
-    await router.client.drain({
-      service: SERVICE,
-      instanceIds: blue.map((r) => r.instanceId),
-      timeoutMs: 10_000,
-    });
-    await stopPool(blue);
-    print('  v1 drained and stopped');
-    await expectOnly('v2');
+    // One blue/green switch: start the new pool beside the live one at weight
+    // 0, wait for its health checks, move all traffic in one router update,
+    // then take the old pool out, wait for its drain and stop it.
+    const switchTo = async (
+      live: { name: string; version: string; records: readonly InstanceRecord[] },
+      next: { name: string; version: string },
+    ): Promise<InstanceRecord[]> => {
+      const records = await startPool(next.name, next.version);
+      await routerProcess.client.putConfig(
+        service([pool(live.name, 100, live.records), pool(next.name, 0, records)]),
+      );
+      await routerProcess.waitHealthy(
+        SERVICE,
+        records.map((r) => r.instanceId),
+      );
+      print(
+        `  all ${next.version} instances passed their health checks; switching traffic in one router update`,
+      );
+      await routerProcess.client.putConfig(
+        service([pool(live.name, 0, live.records), pool(next.name, 100, records)]),
+      );
+      await sleep(options.phaseSeconds * 500);
+      await routerProcess.client.putConfig(service([pool(next.name, 100, records)]));
+      await routerProcess.client.drain({
+        service: SERVICE,
+        instanceIds: live.records.map((r) => r.instanceId),
+        timeoutMs: 10_000,
+      });
+      await stopPool(live.records);
+      print(`  ${live.version} drained and stopped`);
+      await expectOnly(next.version);
+      return records;
+    };
 
-    print('3. Rollback to version 1');
-    const blueAgain = await startPool('blue', 'v1');
-    await router.client.putConfig(service([pool('green', 100, green), pool('blue', 0, blueAgain)]));
-    await router.waitHealthy(
-      SERVICE,
-      blueAgain.map((r) => r.instanceId),
+    print('2. Blue/green deploy of version 2');
+    const green = await switchTo(
+      { name: 'blue', version: 'v1', records: blue },
+      { name: 'green', version: 'v2' },
     );
-    await router.client.putConfig(service([pool('green', 0, green), pool('blue', 100, blueAgain)]));
-    await sleep(options.phaseSeconds * 500);
-    await router.client.putConfig(service([pool('blue', 100, blueAgain)]));
-    await router.client.drain({
-      service: SERVICE,
-      instanceIds: green.map((r) => r.instanceId),
-      timeoutMs: 10_000,
-    });
-    await stopPool(green);
-    print('  v2 drained and stopped');
-    await expectOnly('v1');
+    print('3. Rollback to version 1');
+    await switchTo(
+      { name: 'green', version: 'v2', records: green },
+      { name: 'blue', version: 'v1' },
+    );
 
     load.stop();
     const result = await load.done;

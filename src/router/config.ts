@@ -61,3 +61,25 @@ export interface RouterConfig {
 
 export const DEFAULT_OVERRIDE_HEADER = 'x-switchyard-pool';
 export const STICKY_COOKIE = 'switchyard_pool';
+
+/** What a service gets for any field the caller leaves out (the spec's defaults, in ms). */
+export const ROUTER_SERVICE_DEFAULTS = {
+  balance: 'round-robin',
+  sticky: false,
+  overrideHeader: DEFAULT_OVERRIDE_HEADER,
+  healthCheck: {
+    path: '/healthz',
+    intervalMs: 1000,
+    timeoutMs: 500,
+    healthyThreshold: 2,
+    unhealthyThreshold: 2,
+  },
+  drainTimeoutMs: 30_000,
+} as const satisfies Omit<RouterService, 'name' | 'listen' | 'pools'>;
+
+/** A service entry with the defaults above for whatever `fields` leaves out. */
+export function routerService(
+  fields: Pick<RouterService, 'name' | 'listen' | 'pools'> & Partial<RouterService>,
+): RouterService {
+  return { ...ROUTER_SERVICE_DEFAULTS, ...fields };
+}

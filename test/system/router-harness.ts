@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { RouterConfig, RouterPool, RouterService } from '../../src/router/config.ts';
-import { DEFAULT_OVERRIDE_HEADER } from '../../src/router/config.ts';
+import { routerService } from '../../src/router/config.ts';
 import type { HealthView, InstanceObserver, RequestObserver } from '../../src/router/observer.ts';
 import { Router, type RouterOptions } from '../../src/router/router.ts';
 
@@ -165,23 +165,13 @@ export function service(
   pools: readonly RouterPool[],
   overrides: Partial<RouterService> = {},
 ): RouterService {
-  return {
+  return routerService({
     name: 'shop/beta',
     listen: { port: 0, host: '127.0.0.1' },
     pools,
-    balance: 'round-robin',
-    sticky: false,
-    overrideHeader: DEFAULT_OVERRIDE_HEADER,
-    healthCheck: {
-      path: '/healthz',
-      intervalMs: 1000,
-      timeoutMs: 500,
-      healthyThreshold: 2,
-      unhealthyThreshold: 2,
-    },
     drainTimeoutMs: 10_000,
     ...overrides,
-  };
+  });
 }
 
 export function config(generation: number, services: readonly RouterService[]): RouterConfig {

@@ -1,28 +1,18 @@
+import { useTempStore } from '../../../test/support/use-temp-store.ts';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSwitchyardError } from '../../errors.ts';
-import { createTempStateDir, thrownBy } from '../testing.ts';
-import type { TempStateDir } from '../testing.ts';
-import type { SqliteStateStore } from './sqlite-state-store.ts';
+import { thrownBy } from '../testing.ts';
 
 const live = { service: 'shop', environment: 'live' };
 const beta = { service: 'shop', environment: 'beta' };
 
 describe('the event log', () => {
-  let temp: TempStateDir;
-  let store: SqliteStateStore;
-
-  beforeEach(async () => {
-    temp = await createTempStateDir();
-    store = temp.open();
-  });
-  afterEach(async () => {
-    await temp.dispose();
-  });
+  const t = useTempStore();
 
   function append(key: typeof live, n: number): void {
-    temp.clock.advance(10);
-    store.appendEvent({
+    t.temp.clock.advance(10);
+    t.store.appendEvent({
       ...key,
       type: 'note',
       reason: `R${n}`,
@@ -33,7 +23,7 @@ describe('the event log', () => {
 
   it('keeps events in the order they were written, with increasing ids and times', () => {
     for (let n = 1; n <= 5; n++) append(n % 2 === 0 ? beta : live, n);
-    const all = store.listEvents({});
+    const all = t.store.listEvents({});
     expect(all.map((event) => event.reason)).toEqual(['R1', 'R2', 'R3', 'R4', 'R5']);
     const ids = all.map((event) => event.id);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
@@ -43,9 +33,9 @@ describe('the event log', () => {
       data: { n: 1 },
       at: '2026-01-01T00:00:00.010Z',
     });
-    expect(store.listEvents(beta).map((event) => event.reason)).toEqual(['R2', 'R4']);
-    expect(store.listEvents({ service: 'shop' })).toHaveLength(5);
-    expect(store.listEvents({ service: 'cart' })).toEqual([]);
+    expect(t.store.listEvents(beta).map((event) => event.reason)).toEqual(['R2', 'R4']);
+    expect(t.store.listEvents({ service: 'shop' })).toHaveLength(5);
+    expect(t.store.listEvents({ service: 'cart' })).toEqual([]);
   });
 
   it('pages with afterId and limit without skipping or repeating an event', () => {
@@ -53,7 +43,7 @@ describe('the event log', () => {
     const seen: string[] = [];
     let afterId = 0;
     for (;;) {
-      const page = store.listEvents({ ...live, afterId, limit: 3 });
+      const page = t.store.listEvents({ ...live, afterId, limit: 3 });
       if (page.length === 0) break;
       expect(page.length).toBeLessThanOrEqual(3);
       seen.push(...page.map((event) => event.reason));
@@ -61,24 +51,24 @@ describe('the event log', () => {
     }
     expect(seen).toEqual(['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7']);
     append(live, 8);
-    expect(store.listEvents({ ...live, afterId }).map((event) => event.reason)).toEqual(['R8']);
+    expect(t.store.listEvents({ ...live, afterId }).map((event) => event.reason)).toEqual(['R8']);
   });
 
   it('filters by rollout', () => {
-    const revision = store.addRevision({ ...live, version: 'v1', spec: {}, createdBy: 'ann' });
-    const rollout = store.createRollout(
+    const revision = t.store.addRevision({ ...live, version: 'v1', spec: {}, createdBy: 'ann' });
+    const rollout = t.store.createRollout(
       { ...live, revisionId: revision.id, fromRevisionId: null, strategy: 'canary' },
       { type: 'rollout.created', reason: 'RolloutCreated', message: 'Deploying.' },
     );
     append(live, 1);
-    store.appendEvent({
+    t.store.appendEvent({
       ...live,
       rolloutId: rollout.id,
       type: 'analysis',
       reason: 'AnalysisPassed',
       message: 'ok',
     });
-    expect(store.listEvents({ rolloutId: rollout.id }).map((event) => event.reason)).toEqual([
+    expect(t.store.listEvents({ rolloutId: rollout.id }).map((event) => event.reason)).toEqual([
       'RolloutCreated',
       'AnalysisPassed',
     ]);
@@ -86,21 +76,21 @@ describe('the event log', () => {
 
   it('refuses an event for a rollout that does not exist', () => {
     const error = thrownBy(() =>
-      store.appendEvent({ ...live, rolloutId: 42, type: 'note', reason: 'R', message: 'm' }),
+      t.store.appendEvent({ ...live, rolloutId: 42, type: 'note', reason: 'R', message: 'm' }),
     );
     expect(isSwitchyardError(error) && error.code).toBe('STATE_NOT_FOUND');
-    expect(store.listEvents({})).toEqual([]);
+    expect(t.store.listEvents({})).toEqual([]);
   });
 
   it('cannot be rewritten, even with SQL from outside the store', () => {
     append(live, 1);
-    const db = new DatabaseSync(temp.path);
+    const db = new DatabaseSync(t.temp.path);
     try {
       expect(() => db.exec("UPDATE events SET message = 'rewritten'")).toThrow(/append-only/);
       expect(() => db.exec('DELETE FROM events')).toThrow(/append-only/);
     } finally {
       db.close();
     }
-    expect(store.listEvents({}).map((event) => event.message)).toEqual(['event 1']);
+    expect(t.store.listEvents({}).map((event) => event.message)).toEqual(['event 1']);
   });
 });

@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useTempStore } from '../../../test/support/use-temp-store.ts';
+import { describe, expect, it } from 'vitest';
 import { isSwitchyardError } from '../../errors.ts';
-import { createTempStateDir, thrownBy } from '../testing.ts';
-import type { TempStateDir } from '../testing.ts';
-import type { SqliteStateStore } from './sqlite-state-store.ts';
+import { thrownBy } from '../testing.ts';
 
 const live = { service: 'shop', environment: 'live' };
 const LEASE = 30_000;
@@ -12,20 +11,16 @@ function codeOf(error: unknown): string | undefined {
 }
 
 describe('deploy locks', () => {
-  let temp: TempStateDir;
-  let store: SqliteStateStore;
-
-  beforeEach(async () => {
-    temp = await createTempStateDir();
-    store = temp.open();
-  });
-  afterEach(async () => {
-    await temp.dispose();
-  });
+  const t = useTempStore();
 
   it('goes through acquire, held, renew, lapse, takeover and force release', () => {
     // acquire a free lock
-    const ann = store.acquireLock({ ...live, holder: 'ann', reason: 'deploy v2', leaseMs: LEASE });
+    const ann = t.store.acquireLock({
+      ...live,
+      holder: 'ann',
+      reason: 'deploy v2',
+      leaseMs: LEASE,
+    });
     expect(ann).toEqual({
       acquired: true,
       lock: {
@@ -36,23 +31,23 @@ describe('deploy locks', () => {
         expiresAt: '2026-01-01T00:00:30.000Z',
       },
     });
-    expect(store.getLock(live)?.holder).toBe('ann');
+    expect(t.store.getLock(live)?.holder).toBe('ann');
 
     // held: someone else is told who holds it
-    temp.clock.advance(10_000);
-    const bo = store.acquireLock({ ...live, holder: 'bo', reason: 'deploy v3', leaseMs: LEASE });
+    t.temp.clock.advance(10_000);
+    const bo = t.store.acquireLock({ ...live, holder: 'bo', reason: 'deploy v3', leaseMs: LEASE });
     expect(bo).toEqual({ acquired: false, heldBy: ann.acquired && ann.lock });
 
     // the holder renews; `since` stays, the lease moves on
-    const renewed = store.renewLock(live, 'ann', LEASE);
+    const renewed = t.store.renewLock(live, 'ann', LEASE);
     expect(renewed).toMatchObject({
       holder: 'ann',
       since: '2026-01-01T00:00:00.000Z',
       expiresAt: '2026-01-01T00:00:40.000Z',
     });
     // acquiring again as the holder renews too
-    temp.clock.advance(5_000);
-    const again = store.acquireLock({
+    t.temp.clock.advance(5_000);
+    const again = t.store.acquireLock({
       ...live,
       holder: 'ann',
       reason: 'deploy v2',
@@ -61,17 +56,17 @@ describe('deploy locks', () => {
     expect(again.acquired && again.lock.expiresAt).toBe('2026-01-01T00:00:45.000Z');
 
     // a renewal by someone else fails
-    expect(codeOf(thrownBy(() => store.renewLock(live, 'bo', LEASE)))).toBe('LOCK_NOT_HELD');
+    expect(codeOf(thrownBy(() => t.store.renewLock(live, 'bo', LEASE)))).toBe('LOCK_NOT_HELD');
 
     // one millisecond before the lease ends it is still held…
-    temp.clock.advance(29_999);
-    expect(store.acquireLock({ ...live, holder: 'bo', reason: 'r', leaseMs: LEASE }).acquired).toBe(
-      false,
-    );
+    t.temp.clock.advance(29_999);
+    expect(
+      t.store.acquireLock({ ...live, holder: 'bo', reason: 'r', leaseMs: LEASE }).acquired,
+    ).toBe(false);
     // …at expiresAt it has lapsed: no one holds it and bo takes it over
-    temp.clock.advance(1);
-    expect(store.getLock(live)).toBeUndefined();
-    const takeover = store.acquireLock({
+    t.temp.clock.advance(1);
+    expect(t.store.getLock(live)).toBeUndefined();
+    const takeover = t.store.acquireLock({
       ...live,
       holder: 'bo',
       reason: 'deploy v3',
@@ -83,24 +78,24 @@ describe('deploy locks', () => {
     });
 
     // the old holder can neither renew nor release it any more
-    expect(codeOf(thrownBy(() => store.renewLock(live, 'ann', LEASE)))).toBe('LOCK_NOT_HELD');
-    expect(codeOf(thrownBy(() => store.releaseLock(live, 'ann')))).toBe('LOCK_NOT_HELD');
-    expect(store.getLock(live)?.holder).toBe('bo');
+    expect(codeOf(thrownBy(() => t.store.renewLock(live, 'ann', LEASE)))).toBe('LOCK_NOT_HELD');
+    expect(codeOf(thrownBy(() => t.store.releaseLock(live, 'ann')))).toBe('LOCK_NOT_HELD');
+    expect(t.store.getLock(live)?.holder).toBe('bo');
 
     // force release removes it whoever holds it and says what it removed
-    const removed = store.forceReleaseLock(live);
+    const removed = t.store.forceReleaseLock(live);
     expect(removed).toMatchObject({ holder: 'bo', reason: 'deploy v3' });
-    expect(store.getLock(live)).toBeUndefined();
-    expect(store.forceReleaseLock(live)).toBeUndefined();
-    expect(store.acquireLock({ ...live, holder: 'cy', reason: 'r', leaseMs: LEASE }).acquired).toBe(
-      true,
-    );
+    expect(t.store.getLock(live)).toBeUndefined();
+    expect(t.store.forceReleaseLock(live)).toBeUndefined();
+    expect(
+      t.store.acquireLock({ ...live, holder: 'cy', reason: 'r', leaseMs: LEASE }).acquired,
+    ).toBe(true);
   });
 
   it('lets the holder renew a lapsed lease that no one took over', () => {
-    store.acquireLock({ ...live, holder: 'ann', reason: 'deploy', leaseMs: LEASE });
-    temp.clock.advance(LEASE + 5_000);
-    expect(store.renewLock(live, 'ann', LEASE)).toMatchObject({
+    t.store.acquireLock({ ...live, holder: 'ann', reason: 'deploy', leaseMs: LEASE });
+    t.temp.clock.advance(LEASE + 5_000);
+    expect(t.store.renewLock(live, 'ann', LEASE)).toMatchObject({
       holder: 'ann',
       since: '2026-01-01T00:00:00.000Z',
       expiresAt: '2026-01-01T00:01:05.000Z',
@@ -108,13 +103,13 @@ describe('deploy locks', () => {
   });
 
   it('releases only for the holder, and releasing a free lock is a no-op', () => {
-    store.releaseLock(live, 'ann');
-    store.acquireLock({ ...live, holder: 'ann', reason: 'deploy', leaseMs: LEASE });
-    expect(codeOf(thrownBy(() => store.releaseLock(live, 'bo')))).toBe('LOCK_NOT_HELD');
-    expect(store.getLock(live)?.holder).toBe('ann');
-    store.releaseLock(live, 'ann');
-    expect(store.getLock(live)).toBeUndefined();
-    expect(codeOf(thrownBy(() => store.renewLock(live, 'ann', LEASE)))).toBe('LOCK_NOT_HELD');
+    t.store.releaseLock(live, 'ann');
+    t.store.acquireLock({ ...live, holder: 'ann', reason: 'deploy', leaseMs: LEASE });
+    expect(codeOf(thrownBy(() => t.store.releaseLock(live, 'bo')))).toBe('LOCK_NOT_HELD');
+    expect(t.store.getLock(live)?.holder).toBe('ann');
+    t.store.releaseLock(live, 'ann');
+    expect(t.store.getLock(live)).toBeUndefined();
+    expect(codeOf(thrownBy(() => t.store.renewLock(live, 'ann', LEASE)))).toBe('LOCK_NOT_HELD');
   });
 
   it('keeps one lock per service and environment', () => {
@@ -122,7 +117,7 @@ describe('deploy locks', () => {
     const cart = { service: 'cart', environment: 'live' };
     for (const key of [live, beta, cart]) {
       expect(
-        store.acquireLock({
+        t.store.acquireLock({
           ...key,
           holder: `${key.service}-${key.environment}`,
           reason: 'r',
@@ -130,16 +125,16 @@ describe('deploy locks', () => {
         }).acquired,
       ).toBe(true);
     }
-    expect(store.getLock(beta)?.holder).toBe('shop-beta');
-    expect(store.getLock(cart)?.holder).toBe('cart-live');
+    expect(t.store.getLock(beta)?.holder).toBe('shop-beta');
+    expect(t.store.getLock(cart)?.holder).toBe('cart-live');
   });
 
   it('refuses a lease that is not a positive whole number of milliseconds', () => {
     for (const leaseMs of [0, -1, 1.5, Number.NaN]) {
-      expect(() => store.acquireLock({ ...live, holder: 'ann', reason: 'r', leaseMs })).toThrow(
+      expect(() => t.store.acquireLock({ ...live, holder: 'ann', reason: 'r', leaseMs })).toThrow(
         RangeError,
       );
     }
-    expect(store.getLock(live)).toBeUndefined();
+    expect(t.store.getLock(live)).toBeUndefined();
   });
 });
