@@ -63,6 +63,25 @@ describe('interpolation in a spec', () => {
     expect(spec.runtime).toEqual({ type: 'process', command: 'node server.js --port $PORT' });
   });
 
+  it('reads an unquoted ${VAR} as a number where the file would have one; a quoted one stays text', () => {
+    const numbers = [
+      'service: shop',
+      'runtime: { type: process, command: "node server.js" }',
+      'port: ${APP_PORT}',
+      'replicas: ${REPLICAS}',
+      'router:',
+      '  listen: ${LISTEN}',
+      'env: { APP_PORT: "${APP_PORT}", FLAG: "${FLAG}" }',
+      '',
+    ].join('\n');
+    const env = { APP_PORT: '3001', REPLICAS: '2', LISTEN: '8088', FLAG: 'true' };
+    const spec = parseSpec({ text: numbers, file: 'f.yaml', env });
+    expect(spec.port).toBe(3001);
+    expect(spec.replicas).toBe(2);
+    expect(spec.router.listen).toBe(8088);
+    expect(spec.env).toEqual({ APP_PORT: '3001', FLAG: 'true' });
+  });
+
   it('points each missing variable at its own line and column', () => {
     const issues = issuesOf(() => parseSpec({ text, file: 'f.yaml', env: { A: '1' } }));
     expect(issues.map(({ code, path, line, column }) => ({ code, path, line, column }))).toEqual([

@@ -96,8 +96,9 @@ export function interpolateDocument(
     } else if (isSeq(node)) {
       node.items.forEach((item, index) => visit(item, [...path, index]));
     } else if (isScalar(node) && typeof node.value === 'string') {
-      const result = interpolateString(node.value, options.env);
-      node.value = result.value;
+      const written = node.value;
+      const result = interpolateString(written, options.env);
+      node.value = plainScalarValue(node, written, result);
       const [start, end] = node.range ?? [0, 0];
       let searchFrom = start;
       for (const problem of result.problems) {
@@ -111,4 +112,24 @@ export function interpolateDocument(
   };
   visit(document.contents, []);
   return placed;
+}
+
+const YAML_INTEGER_OR_FLOAT = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+/**
+ * `port: ${PORT}` must mean the number 8080 when PORT=8080, as if the file
+ * said `port: 8080`: an unquoted scalar that was expanded is read again as
+ * YAML reads a plain number or boolean. A quoted one (`port: "${PORT}"`)
+ * stays a string, as written.
+ */
+function plainScalarValue(
+  node: { readonly type?: string | undefined },
+  written: string,
+  result: InterpolatedString,
+): string | number | boolean {
+  const expanded = result.value;
+  if (node.type !== 'PLAIN' || expanded === written || result.problems.length > 0) return expanded;
+  if (YAML_INTEGER_OR_FLOAT.test(expanded)) return Number(expanded);
+  if (expanded === 'true' || expanded === 'false') return expanded === 'true';
+  return expanded;
 }
