@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ErrorCodes } from '../errors.ts';
 import { parseSpec } from './load.ts';
+import { escapeInterpolation } from './print.ts';
 import { isSpecError, type SpecIssue } from './spec-error.ts';
 
 const root = join(import.meta.dirname, '../../test/fixtures/specs');
@@ -122,13 +123,5 @@ describe('good specs', () => {
 
 /** A resolved spec as spec text; a literal `${` it holds is written `$${` again. */
 function asSpecText(value: unknown): string {
-  const escape = (node: unknown): unknown => {
-    if (typeof node === 'string') return node.replaceAll('${', () => '$${');
-    if (Array.isArray(node)) return node.map(escape);
-    if (typeof node === 'object' && node !== null) {
-      return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, escape(inner)]));
-    }
-    return node;
-  };
-  return stringify(escape(value));
+  return stringify(escapeInterpolation(value));
 }

@@ -9,5 +9,6 @@ export { pauseMs } from './schema/strategy.ts';
 export { PRESETS, effectiveStrategy, type EffectiveStrategy } from './presets.ts';
 export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';
 export { interpolateString, type Env } from './interpolate.ts';
+export { escapeInterpolation, resolvedSpecYaml } from './print.ts';
 export * from './defaults.ts';
 export type * from './types.ts';

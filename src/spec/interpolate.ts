@@ -68,6 +68,12 @@ export interface PlacedProblem {
   readonly path: readonly PathSegment[];
   /** Offset in the file of the `${...}`, or of its scalar when it cannot be found there. */
   readonly offset: number;
+  /**
+   * A variable that is not set here but is allowed to be (see `required`):
+   * not an error, but the value still holds the `${VAR}` as written, so its
+   * type and format cannot be checked until it is set.
+   */
+  readonly deferred: boolean;
 }
 
 export interface InterpolateDocumentOptions {
@@ -80,7 +86,10 @@ export interface InterpolateDocumentOptions {
   readonly required: (path: readonly PathSegment[]) => boolean;
 }
 
-/** Expands every string value of the document in place; returns the problems found. */
+/**
+ * Expands every string value of the document in place; returns the problems
+ * found, including the unset variables that are allowed (marked `deferred`).
+ */
 export function interpolateDocument(
   document: Document.Parsed,
   source: string,
@@ -102,11 +111,11 @@ export function interpolateDocument(
       const [start, end] = node.range ?? [0, 0];
       let searchFrom = start;
       for (const problem of result.problems) {
-        if (problem.kind === 'missing' && !options.required(path)) continue;
+        const deferred = problem.kind === 'missing' && !options.required(path);
         const found = source.indexOf(problem.token, searchFrom);
         const offset = found !== -1 && found < end ? found : start;
         if (found !== -1 && found < end) searchFrom = found + problem.token.length;
-        placed.push({ problem, path, offset });
+        placed.push({ problem, path, offset, deferred });
       }
     }
   };

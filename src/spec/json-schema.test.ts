@@ -75,6 +75,20 @@ describe('specJsonSchema', () => {
     expect(new RegExp(interval?.pattern ?? '^$').test('30 seconds')).toBe(false);
   });
 
+  it('checks a container memory size by the same rule as validate: k, m or g in either case', () => {
+    const container = schema.properties?.['runtime']?.oneOf?.[1];
+    const pattern = new RegExp(container?.properties?.['memory']?.pattern ?? '^$');
+    expect(
+      ['512m', '512M', '1g', '1G', '64k', '1024'].filter((size) => pattern.test(size)),
+    ).toEqual(['512m', '512M', '1g', '1G', '64k', '1024']);
+    expect(['512mb', 'lots', '1.5g', ''].filter((size) => pattern.test(size))).toEqual([]);
+  });
+
+  it('takes the same env in a container runtime as at the top level', () => {
+    const container = schema.properties?.['runtime']?.oneOf?.[1];
+    expect(container?.properties?.['env']).toEqual(schema.properties?.['env']);
+  });
+
   it('says a strategy holds exactly one kind', () => {
     const strategy = schema.properties?.['strategy'];
     expect(strategy).toMatchObject({

@@ -172,3 +172,140 @@ describe('strategies', () => {
     expect(pauseMs({})).toBeNull();
   });
 });
+
+describe('environments not being deployed', () => {
+  const text =
+    MINIMAL +
+    [
+      'environments:',
+      '  beta: { replicas: 2 }',
+      '  live:',
+      '    port: ${LIVE_PORT}',
+      '    notifications:',
+      '      - slack: { webhookUrl: "${LIVE_HOOK}" }',
+      '',
+    ].join('\n');
+  const issues = (env: Record<string, string>, environment: string) =>
+    specErrorOf(() => parseSpec({ text, file: 'f', env, environment })).issues.map((issue) => [
+      issue.code,
+      issue.path,
+    ]);
+
+  it('leave their unset variables unchecked: no type error for a value still holding ${VAR}', () => {
+    expect(parseSpec({ text, file: 'f', env: {}, environment: 'beta' }).replicas).toBe(2);
+    expect(parseSpec({ text, file: 'f', env: {} }).port).toBe(3000);
+  });
+
+  it('still check the chosen environment fully, and any variable that is set', () => {
+    expect(issues({}, 'live')).toEqual([
+      ['SPEC_MISSING_VARIABLE', 'environments.live.port'],
+      ['SPEC_MISSING_VARIABLE', 'environments.live.notifications[0].slack.webhookUrl'],
+    ]);
+    const env = { LIVE_PORT: 'eighty', LIVE_HOOK: 'not a url' };
+    expect(issues(env, 'live')).toEqual([
+      ['SPEC_INVALID_TYPE', 'environments.live.port'],
+      ['SPEC_INVALID_VALUE', 'environments.live.notifications[0].slack.webhookUrl'],
+    ]);
+    expect(issues(env, 'beta')).toEqual(issues(env, 'live'));
+    const live = parseSpec({
+      text,
+      file: 'f',
+      env: { LIVE_PORT: '8081', LIVE_HOOK: 'https://hooks.example.com/x' },
+      environment: 'live',
+    });
+    expect(live.port).toBe(8081);
+  });
+
+  it('still check a literal $${...}, which is no variable', () => {
+    const literal = text.replace('${LIVE_PORT}', () => '"$${LIVE_PORT}"');
+    expect(
+      specErrorOf(() =>
+        parseSpec({ text: literal, file: 'f', env: {}, environment: 'beta' }),
+      ).issues.map((issue) => [issue.code, issue.path]),
+    ).toEqual([['SPEC_INVALID_TYPE', 'environments.live.port']]);
+  });
+});
+
+describe('spec errors', () => {
+  it('carry exactly code, file, line, column, path and message, in that order', () => {
+    const text =
+      MINIMAL.replace('8080', '"${LISTEN}"') +
+      'replicas: 0\nhealthChek: {}\nenvironments:\n  beta: { replicaz: 2, port: 0 }\n';
+    const error = specErrorOf(() => parseSpec({ text, file: 'f', env: {}, environment: 'bta' }));
+    expect(error.issues.map((issue) => issue.code).sort()).toEqual(
+      [
+        'SPEC_INVALID_VALUE',
+        'SPEC_INVALID_VALUE',
+        'SPEC_MISSING_VARIABLE',
+        'SPEC_UNKNOWN_ENVIRONMENT',
+        'SPEC_UNKNOWN_KEY',
+        'SPEC_UNKNOWN_KEY',
+      ].sort(),
+    );
+    for (const issue of error.issues) {
+      expect(Object.keys(issue)).toEqual(['code', 'file', 'line', 'column', 'path', 'message']);
+    }
+  });
+});
+
+describe('durations', () => {
+  it('reports one too long to count in milliseconds as an error with its place', () => {
+    const error = specErrorOf(() =>
+      parseSpec({
+        text: MINIMAL + 'healthCheck: { interval: 99999999999999999999h }\n',
+        file: 'f',
+        env: {},
+      }),
+    );
+    expect(error.details).toEqual([
+      'f:4:26 healthCheck.interval: "99999999999999999999h" is too long; the longest duration is 2501999792h59m991ms.',
+    ]);
+  });
+});
+
+describe('container runtime', () => {
+  const container = (extra: string) =>
+    'service: shop\nrouter: { listen: 8080 }\nruntime:\n  type: container\n  image: shop:1\n' +
+    extra;
+
+  it('takes memory sizes in either case', () => {
+    expect(
+      parseSpec({ text: container('  memory: 512M\n'), file: 'f', env: {} }).runtime,
+    ).toMatchObject({
+      memory: '512M',
+    });
+  });
+
+  it('reads env like the top-level env: numbers and booleans become strings', () => {
+    const spec = parseSpec({
+      text: container('  env: { WORKERS: 4, VERBOSE: false, NAME: x }\n'),
+      file: 'f',
+      env: {},
+    });
+    expect(spec.runtime).toMatchObject({ env: { WORKERS: '4', VERBOSE: 'false', NAME: 'x' } });
+  });
+
+  it('falls back to the top-level port in the resolved spec', () => {
+    const text = container('') + 'port: 4000\nenvironments:\n  beta: { port: 5000 }\n';
+    expect(parseSpec({ text, file: 'f', env: {} }).runtime).toMatchObject({ port: 4000 });
+    expect(parseSpec({ text, file: 'f', env: {}, environment: 'beta' }).runtime).toMatchObject({
+      port: 5000,
+    });
+    const own = parseSpec({ text: container('  port: 80\n'), file: 'f', env: {} });
+    expect(own.runtime).toMatchObject({ port: 80 });
+    expect(own.port).toBe(3000);
+  });
+});
+
+describe('blue/green', () => {
+  it('fills previewReplicas with replicas in the resolved spec unless it is set', () => {
+    const text = MINIMAL + 'replicas: 3\nstrategy: { blueGreen: {} }\n';
+    expect(parseSpec({ text, file: 'f', env: {} }).strategy).toEqual({
+      blueGreen: { scaleDownDelay: '30s', previewReplicas: 3 },
+    });
+    const own = text.replace('blueGreen: {}', 'blueGreen: { previewReplicas: 1 }');
+    expect(parseSpec({ text: own, file: 'f', env: {} }).strategy).toMatchObject({
+      blueGreen: { previewReplicas: 1 },
+    });
+  });
+});

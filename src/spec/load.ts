@@ -7,7 +7,8 @@
  * its own, and the base with each environment's overlay. A broken `live`
  * overlay is caught when deploying to `alpha`, before the artifact gets there.
  * Only the `${VAR}`s of the base and of the chosen environment must be set;
- * the other environments' variables are set where those are deployed.
+ * the other environments' variables are set where those are deployed, so a
+ * value of theirs that still holds an unset `${VAR}` is not type-checked.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -16,11 +17,13 @@ import { didYouMean } from './did-you-mean.ts';
 import { interpolateDocument, type Env } from './interpolate.ts';
 import { isMapping, overlay } from './overlay.ts';
 import { DNS_LABEL, listOr } from './schema/primitives.ts';
+import { containerRuntime } from './schema/runtime.ts';
 import { resolvedSpec, spec } from './schema/spec.ts';
+import { blueGreen } from './schema/strategy.ts';
 import { formatPath, SpecError, type PathSegment, type SpecIssue } from './spec-error.ts';
 import type { ResolvedSpec } from './types.ts';
 import { SpecSource } from './yaml-source.ts';
-import { checkWithSchema, type PathIssue } from './zod-issues.ts';
+import { checkWithSchema, unknownKeyMessage, type PathIssue } from './zod-issues.ts';
 
 export interface ParseSpecOptions {
   /** The spec's text. */
@@ -44,6 +47,12 @@ export interface LoadSpecOptions {
 
 /** Keys an environment may not change: they say which service this is and hold the overlays. */
 const NOT_OVERRIDABLE = ['service', 'environments'] as const;
+
+/**
+ * The resolved spec's own key, naming the environment it was resolved for.
+ * Like at the top level, an overlay cannot write it: it is not a spec key.
+ */
+const ENVIRONMENT_KEY = 'environment';
 
 /** Reads and resolves a spec file; throws a SpecError listing every problem. */
 export async function loadSpec(options: LoadSpecOptions): Promise<ResolvedSpec> {
@@ -112,6 +121,8 @@ export function parseSpec(options: ParseSpecOptions): ResolvedSpec {
     const path = formatPath(problem.path);
     // The value still holds the `${...}` as written; what the schema says about it would be noise.
     issues.silence(path);
+    // Another environment's variable, set where that environment is deployed: not an error here.
+    if (problem.deferred) continue;
     issues.add({
       code: problem.problem.kind === 'missing' ? 'SPEC_MISSING_VARIABLE' : 'SPEC_BAD_INTERPOLATION',
       file: options.file,
@@ -132,7 +143,7 @@ export function parseSpec(options: ParseSpecOptions): ResolvedSpec {
   let resolved: ResolvedSpec | undefined;
   if (!overlaid && baseResult.ok) {
     const { environments: _dropped, ...rest } = baseResult.value;
-    resolved = { ...rest, environment: DEFAULT_ENVIRONMENT } as ResolvedSpec;
+    resolved = withFallbacks({ ...rest, environment: DEFAULT_ENVIRONMENT } as ResolvedSpec);
   }
 
   if (isMapping(environments)) {
@@ -147,15 +158,56 @@ export function parseSpec(options: ParseSpecOptions): ResolvedSpec {
           });
         }
       }
+      if (ENVIRONMENT_KEY in layer) {
+        issues.addAt(['environments', name, ENVIRONMENT_KEY], 'key', {
+          code: 'SPEC_UNKNOWN_KEY',
+          message: unknownKeyMessage(
+            ENVIRONMENT_KEY,
+            Object.keys(spec.shape).filter(
+              (key) => !NOT_OVERRIDABLE.some((fixed) => fixed === key),
+            ),
+          ),
+        });
+      }
       const merged = { ...(overlay(base, layer) as Record<string, unknown>), environment: name };
       const result = checkWithSchema(resolvedSpec, merged);
       if (!result.ok) issues.addAll(result.issues, { environment: name });
-      else if (name === chosen) resolved = result.value as ResolvedSpec;
+      else if (name === chosen) resolved = withFallbacks(result.value as ResolvedSpec);
     }
   }
 
   if (issues.size > 0 || resolved === undefined) throw new SpecError(issues.all());
   return resolved;
+}
+
+/**
+ * Fills in the fallbacks that depend on other fields, so the resolved spec
+ * says every value it will use: a container's `port` is the spec's `port`,
+ * and blue/green `previewReplicas` is `replicas`. Keys keep the schema's order.
+ */
+function withFallbacks(resolved: ResolvedSpec): ResolvedSpec {
+  let result = resolved;
+  const { runtime, strategy } = result;
+  if (runtime.type === 'container' && runtime.port === undefined) {
+    const filled = inOrder({ ...runtime, port: result.port }, containerRuntime.shape);
+    result = { ...result, runtime: filled };
+  }
+  if ('blueGreen' in strategy && strategy.blueGreen.previewReplicas === undefined) {
+    const filled = inOrder(
+      { ...strategy.blueGreen, previewReplicas: result.replicas },
+      blueGreen.shape,
+    );
+    result = { ...result, strategy: { blueGreen: filled } };
+  }
+  return result;
+}
+
+/** `value` with its keys in the order `shape` declares them. */
+function inOrder<T extends object>(value: T, shape: object): T {
+  const entries = Object.entries(value);
+  const order = Object.keys(shape);
+  entries.sort(([a], [b]) => order.indexOf(a) - order.indexOf(b));
+  return Object.fromEntries(entries) as T;
 }
 
 /** The errors found so far, each pointed at its place in the file, without repeats. */
@@ -181,15 +233,23 @@ class IssueList {
     this.#silenced.add(path);
   }
 
-  add(issue: SpecIssue): void {
+  /**
+   * Adds one error, unless it is already there, or is about a value whose
+   * variable is reported (or deferred) already. An error about a key (an
+   * unknown key) is never silenced: the variable is in its value.
+   */
+  add(issue: SpecIssue, at: 'key' | 'value' = 'value'): void {
     if (
+      at === 'value' &&
       this.#silenced.has(issue.path) &&
       !issue.code.endsWith('_VARIABLE') &&
       issue.code !== 'SPEC_BAD_INTERPOLATION'
     )
       return;
     const key = `${issue.code} ${issue.path} ${issue.line}:${issue.column}`;
-    if (!this.#issues.has(key)) this.#issues.set(key, issue);
+    // Exactly the documented fields, in this order: `validate --json` prints them as they are.
+    const { code, file, line, column, path, message } = issue;
+    if (!this.#issues.has(key)) this.#issues.set(key, { code, file, line, column, path, message });
   }
 
   addAt(
@@ -198,13 +258,17 @@ class IssueList {
     issue: Pick<SpecIssue, 'code' | 'message'>,
   ): void {
     const where = this.#source.locate(path, at);
-    this.add({
-      ...issue,
-      file: this.#source.file,
-      line: where.line,
-      column: where.column,
-      path: formatPath(path),
-    });
+    this.add(
+      {
+        code: issue.code,
+        file: this.#source.file,
+        line: where.line,
+        column: where.column,
+        path: formatPath(path),
+        message: issue.message,
+      },
+      at,
+    );
   }
 
   addUnknownEnvironment(name: string, defined: readonly string[]): void {
@@ -235,23 +299,30 @@ class IssueList {
       const inBase = this.#source.locate(issue.path, issue.at);
       const overlayDepth = inOverlay.depth - 2;
       if (overlayDepth > 0 && overlayDepth >= inBase.depth) {
-        this.add({
-          ...issue,
-          file: this.#source.file,
-          line: inOverlay.line,
-          column: inOverlay.column,
-          path: formatPath(overlayPath),
-        });
+        this.add(
+          {
+            code: issue.code,
+            file: this.#source.file,
+            line: inOverlay.line,
+            column: inOverlay.column,
+            path: formatPath(overlayPath),
+            message: issue.message,
+          },
+          issue.at,
+        );
       } else {
         // Written in the base, but only wrong with this environment's overlay.
-        this.add({
-          ...issue,
-          message: `${issue.message.replace(/\.$/, '')} (with environment ${options.environment}).`,
-          file: this.#source.file,
-          line: inBase.line,
-          column: inBase.column,
-          path: formatPath(issue.path),
-        });
+        this.add(
+          {
+            code: issue.code,
+            file: this.#source.file,
+            line: inBase.line,
+            column: inBase.column,
+            path: formatPath(issue.path),
+            message: `${issue.message.replace(/\.$/, '')} (with environment ${options.environment}).`,
+          },
+          issue.at,
+        );
       }
     }
   }

@@ -1,7 +1,8 @@
 /**
  * The resolved spec: what `deploy` sends and a revision stores whole. It is
  * plain JSON — durations stay canonical strings (`1m30s`), read them with
- * `durationMs()` — so it prints back as a spec that validates to itself.
+ * `durationMs()` — so it prints back as a spec that validates to itself
+ * (print it with `resolvedSpecYaml()`, which writes a literal `${` as `$${`).
  * It names its environment and no longer holds `environments`: the other
  * environments' overlays are not part of what gets deployed, and keeping
  * them would change the revision's digest when an unrelated overlay changes.

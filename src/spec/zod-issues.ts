@@ -227,7 +227,8 @@ function unionIssue(
   ];
 }
 
-function unknownKeyMessage(key: string, known: readonly string[]): string {
+/** `"healthChek" is not a known key; did you mean "healthCheck"?` */
+export function unknownKeyMessage(key: string, known: readonly string[]): string {
   const guess = didYouMean(key, known);
   if (guess) return `"${key}" is not a known key; did you mean "${guess}"?`;
   if (known.length === 0)

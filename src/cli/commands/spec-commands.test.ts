@@ -70,10 +70,32 @@ describe('validateCommand', () => {
     writeFileSync(join(cwd, 'other.yaml'), GOOD);
     const io = captureIO({ cwd, env: { PUBLIC_URL: 'x' } });
     expect(await validateCommand({ file: 'other.yaml', json: true }, io)).toBe(0);
-    expect(JSON.parse(io.out())).toMatchObject({
-      service: 'shop',
-      environment: 'default',
-      healthCheck: { interval: '1s' },
+    const printed = JSON.parse(io.out()) as { valid: boolean; spec: unknown };
+    expect(Object.keys(printed)).toEqual(['valid', 'spec']);
+    expect(printed).toMatchObject({
+      valid: true,
+      spec: { service: 'shop', environment: 'default', healthCheck: { interval: '1s' } },
+    });
+  });
+
+  it('prints a literal ${...} escaped as $${...}, so the output validates back to itself', async () => {
+    const cwd = tempDir();
+    const literal = GOOD.replace('"${PUBLIC_URL}"', () => '"cost is $${PRICE} at $$${X}"');
+    writeFileSync(join(cwd, 'switchyard.yaml'), literal);
+    const first = captureIO({ cwd });
+    expect(await validateCommand({ env: 'beta' }, first)).toBe(0);
+    expect(first.out()).toContain('URL: cost is $${PRICE} at $$${X}');
+    // `environment` names the environment the output was resolved for; it is not a spec key.
+    const printed = first.out().replace(/^environment: .*\n/m, '');
+    writeFileSync(join(cwd, 'printed.yaml'), printed);
+    const again = captureIO({ cwd });
+    expect(await validateCommand({ file: 'printed.yaml' }, again)).toBe(0);
+    expect(again.out()).toBe(first.out().replace('environment: beta', 'environment: default'));
+
+    const json = captureIO({ cwd });
+    expect(await validateCommand({ env: 'beta', json: true }, json)).toBe(0);
+    expect(JSON.parse(json.out())).toMatchObject({
+      spec: { env: { URL: 'cost is ${PRICE} at $${X}' } },
     });
   });
 
@@ -100,7 +122,11 @@ describe('validateCommand', () => {
       valid: boolean;
       errors: { code: string; path: string; line: number; column: number }[];
     };
+    expect(Object.keys(result)).toEqual(['valid', 'errors']);
     expect(result.valid).toBe(false);
+    for (const error of result.errors) {
+      expect(Object.keys(error)).toEqual(['code', 'file', 'line', 'column', 'path', 'message']);
+    }
     expect(
       result.errors.map(({ code, path, line, column }) => ({ code, path, line, column })),
     ).toEqual([

@@ -5,7 +5,8 @@
  * the ones here are specific to one kind of value.
  */
 import { z } from 'zod';
-import { Duration, DURATION_HINT, DURATION_PATTERN, type DurationString } from '../duration.ts';
+import { RESERVED_ENV_NAMES } from '../defaults.ts';
+import { Duration, DURATION_HINT, DURATION_PATTERN } from '../duration.ts';
 import { didYouMean } from '../did-you-mean.ts';
 
 /**
@@ -28,11 +29,25 @@ export const DURATION_REGEX = new RegExp(`^${NON_EMPTY_DURATION.source}$`);
 export const DURATION_DESCRIPTION = 'a duration like 500ms, 30s, 5m or 1h';
 const durationInput = z.string().describe(DURATION_DESCRIPTION);
 
+/** Durations are whole milliseconds that a JavaScript number holds exactly. */
+const LONGEST_DURATION = Duration.fromMs(Number.MAX_SAFE_INTEGER).toString();
+
 export const duration = durationInput
   .regex(DURATION_REGEX, {
     error: (issue) => `${JSON.stringify(issue.input)} is not a duration; ${DURATION_HINT}.`,
   })
-  .transform((text) => Duration.parse(text).toString() as DurationString);
+  .transform((text, ctx) => {
+    // It matches the pattern, so only a length too large to count in milliseconds fails here.
+    const parsed = Duration.tryParse(text);
+    if (parsed !== undefined) return parsed.toString();
+    ctx.issues.push({
+      code: 'custom',
+      input: text,
+      params: { specCode: 'SPEC_INVALID_DURATION' },
+      message: `${JSON.stringify(text)} is too long; the longest duration is ${LONGEST_DURATION}.`,
+    });
+    return z.NEVER;
+  });
 
 /** A duration that must be longer than zero (intervals, timeouts). */
 export const positiveDuration = duration.refine((text) => (Duration.tryParse(text)?.ms ?? 1) > 0, {
@@ -53,6 +68,30 @@ export const envName = z.string().regex(ENV_NAME, {
   error: (issue) =>
     `${JSON.stringify(issue.input)} is not a valid environment variable name; use letters, digits and "_", not starting with a digit.`,
 });
+
+/** YAML reads `WORKERS: 4` as a number; an environment variable is a string either way. */
+const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+/**
+ * Variables for instances: the top-level `env` and a container runtime's
+ * `env`. Names Switchyard sets itself (RESERVED_ENV_NAMES) are refused.
+ */
+export const envVariables = z.record(envName, envValue).superRefine(
+  (value, ctx) => {
+    const reserved: readonly string[] = RESERVED_ENV_NAMES;
+    for (const name of Object.keys(value)) {
+      if (!reserved.includes(name)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        params: { specCode: 'SPEC_CONFLICT' },
+        message: `${name} is set by Switchyard for every instance and cannot be set in env; remove it.`,
+      });
+    }
+  },
+  // Also when another variable has a bad name or value, so every error shows at once.
+  { when: () => true },
+);
 
 export const port = z.number().int().min(1).max(65535);
 export const count = z.number().int().min(0);

@@ -2,7 +2,7 @@
  * `runtime:` — where instances run, one shape per driver, chosen by `type`.
  */
 import { z } from 'zod';
-import { command, duration, envName, port, whenValid } from './primitives.ts';
+import { command, duration, envVariables, port, whenValid } from './primitives.ts';
 import { DEFAULT_CONTAINER, DEFAULT_SSH_PORT } from '../defaults.ts';
 
 export const RUNTIME_TYPES = ['process', 'container', 'ssh', 'kubernetes'] as const;
@@ -21,14 +21,17 @@ export const containerRuntime = z.strictObject({
   image: z.string().min(1).describe('the image to run, e.g. shop:1.4.2'),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
-  /** The port inside the container; defaults to the spec's `port`. */
+  /** The port inside the container; the resolved spec fills in the spec's `port` (../load.ts). */
   port: port.optional(),
-  env: z.record(envName, z.string()).optional(),
+  env: envVariables.optional(),
   volumes: z.array(z.string().min(1)).optional(),
-  /** e.g. `512m`, `1g`. */
+  /**
+   * e.g. `512m`, `1g`, `1G`. The unit's case is spelled out rather than a
+   * regex flag, because the JSON Schema's `pattern` cannot carry flags.
+   */
   memory: z
     .string()
-    .regex(/^[0-9]+[kmg]?$/i, {
+    .regex(/^[0-9]+[kmgKMG]?$/, {
       error: (issue) =>
         `${JSON.stringify(issue.input)} is not a memory size; write it like 512m or 1g.`,
     })

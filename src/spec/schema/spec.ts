@@ -9,7 +9,7 @@ import { DEFAULT_PORT, DEFAULT_REPLICAS, RESERVED_ENV_NAMES } from '../defaults.
 import { analysis } from './analysis.ts';
 import { healthCheck, router } from './health-check.ts';
 import { notification } from './notifications.ts';
-import { dnsLabel, envName, port, positiveCount } from './primitives.ts';
+import { dnsLabel, envName, envVariables, port, positiveCount } from './primitives.ts';
 import { runtime } from './runtime.ts';
 import { strategy } from './strategy.ts';
 
@@ -21,9 +21,6 @@ export const hooks = z.strictObject({
   postPromote: hook.optional(),
   postRollback: hook.optional(),
 });
-
-/** YAML reads `WORKERS: 4` as a number; an environment variable is a string either way. */
-const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 /**
  * An environment's overlay is any part of the spec; it is checked after it is
@@ -41,7 +38,7 @@ const specFields = {
   strategy: strategy.prefault({ rolling: {} }),
   analysis: analysis.prefault({ templates: {} }),
   hooks: hooks.prefault({}),
-  env: z.record(envName, envValue).default({}),
+  env: envVariables.default({}),
   secrets: z.array(envName).default([]),
   environments: z.record(dnsLabel('environment name'), environmentOverlay).optional(),
   notifications: z.array(notification).default([]),
@@ -102,19 +99,10 @@ function checkTemplateReferences(value: { strategy: unknown; analysis: unknown }
   }
 }
 
+/** `secrets` against the reserved names, `env` and each other; `env`'s own names are checked by its schema. */
 function checkEnvironmentVariables(value: { env: unknown; secrets: unknown }, ctx: SpecIssueSink): void {
   const reserved: readonly string[] = RESERVED_ENV_NAMES;
   const env = asMapping(value.env) ?? {};
-  for (const name of Object.keys(env)) {
-    if (reserved.includes(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['env', name],
-        params: { specCode: 'SPEC_CONFLICT' },
-        message: `${name} is set by Switchyard for every instance and cannot be set in env; remove it.`,
-      });
-    }
-  }
   const seen = new Set<unknown>();
   const secrets = Array.isArray(value.secrets) ? (value.secrets as unknown[]) : [];
   secrets.forEach((name, index) => {

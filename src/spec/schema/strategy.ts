@@ -26,7 +26,7 @@ export const blueGreen = z.strictObject({
   /** Promote on its own this long after the new pool is healthy; without it, wait for `promote`. */
   autoPromote: duration.optional(),
   scaleDownDelay: duration.prefault(DEFAULT_BLUE_GREEN.scaleDownDelay),
-  /** Instances of the new pool before promotion; defaults to `replicas`. */
+  /** Instances of the new pool before promotion; the resolved spec fills in `replicas` (../load.ts). */
   previewReplicas: positiveCount.optional(),
   prePromotionAnalysis: analysisRef.optional(),
   postPromotionAnalysis: analysisRef.optional(),
