@@ -10,7 +10,10 @@
 
 export interface InstanceObserver {
   requestStarted(): void;
-  /** `status` is the HTTP status sent to the client (502/503/504 for proxy failures). */
+  /**
+   * `status` is the HTTP status sent to the client (502/504 for proxy
+   * failures; a 503 for lack of a healthy instance goes to `noUpstream`).
+   */
   requestFinished(status: number, durationSeconds: number): void;
   connectionOpened(): void;
   connectionClosed(): void;

@@ -197,6 +197,25 @@ export function describeRuntimeConformance(name: string, options: RuntimeConform
       });
     });
 
+    it("does not hand the controller's own environment to the instance", async () => {
+      const runtime = options.makeRuntime(await newContext());
+      const saved = process.env.SWITCHYARD_TEST_LEAK;
+      process.env.SWITCHYARD_TEST_LEAK = 'secret';
+      let record: InstanceRecord;
+      try {
+        record = await startHealthy(runtime, { env: { ECHO_ENV: 'PATH' } });
+      } finally {
+        if (saved === undefined) delete process.env.SWITCHYARD_TEST_LEAK;
+        else process.env.SWITCHYARD_TEST_LEAK = saved;
+      }
+
+      const answer = JSON.parse((await httpGet(url(record, '/'))).body) as {
+        env: Record<string, string>;
+      };
+      expect(answer.env).not.toHaveProperty('SWITCHYARD_TEST_LEAK');
+      expect(answer.env.PATH).toEqual(expect.any(String));
+    });
+
     it('stops with a drain: a slow request in flight when stop is called completes with 200', async () => {
       const runtime = options.makeRuntime(await newContext());
       const record = await startHealthy(runtime);

@@ -1,5 +1,7 @@
+import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   config,
@@ -122,6 +124,87 @@ describe('router retries and upstream failures', () => {
     expect(good.requests.length).toBe(0);
     expect(t.observer.of('resetter').retried).toBe(0);
     expect(t.observer.of('resetter').statuses).toEqual([502]);
+  });
+
+  it('sends a request again on a fresh connection when a reused one is reset before any answer, without reporting a failure', async () => {
+    // Answers the first request of each connection and keeps it open, then
+    // resets it on the next request: what the router sees when an instance
+    // closes an idle connection just as it is reused.
+    const connections = new WeakMap<net.Socket, number>();
+    const closing = await rawUpstream('closing', (socket, request) => {
+      const served = connections.get(socket) ?? 0;
+      connections.set(socket, served + 1);
+      if (served > 0) {
+        socket.resetAndDestroy();
+        return;
+      }
+      const body = `closing ${request.slice(0, request.indexOf(' '))}`;
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    });
+    extra.push(closing);
+    await t.router.apply(config(1, [service([pool('stable', 1, [closing])])]));
+
+    for (const method of ['GET', 'GET', 'DELETE', 'POST']) {
+      const answer = await get(t.port(), { method, headers: { 'content-length': '0' } });
+      expect(answer).toMatchObject({ status: 200, body: `closing ${method}` });
+    }
+    expect(t.health.connectFailures).toEqual([]);
+    // Each request after the first met a reused connection, was reset, and went again.
+    expect(t.observer.of('closing').retried).toBe(3);
+    expect(t.observer.of('closing').statuses).toEqual([200, 200, 200, 200]);
+  });
+
+  it('answers 502 without reporting a failure when a reused connection is reset after body bytes left', async () => {
+    const connections = new WeakMap<net.Socket, number>();
+    const closing = await rawUpstream('closing', (socket) => {
+      const served = connections.get(socket) ?? 0;
+      connections.set(socket, served + 1);
+      if (served > 0) socket.resetAndDestroy();
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    extra.push(closing);
+    await t.router.apply(config(1, [service([pool('stable', 1, [closing])])]));
+
+    expect((await get(t.port())).status).toBe(200);
+    const answer = await get(t.port(), { method: 'POST', body: 'pay=10' });
+
+    expect(answer.status).toBe(502);
+    expect(closing.seen.at(-1)).toContain('pay=10');
+    expect(closing.seen.length).toBe(2);
+    expect(t.health.connectFailures).toEqual([]);
+  });
+
+  it('treats an idle keep-alive connection the instance closed as it was reused as no failure: retried, no 502', async () => {
+    // The instance closes idle connections after 50 ms but announces a long
+    // idle timeout (as a server behind its own proxy may), so the router's
+    // agent keeps them: requests spaced around 50 ms apart race its close.
+    const quick = await startUpstream('quick', (req, res, body) => {
+      res.setHeader('Keep-Alive', 'timeout=60');
+      res.end(`quick ${req.method} ${body}`);
+    });
+    extra.push(quick);
+    quick.server.keepAliveTimeout = 50;
+    (quick.server as http.Server & { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer = 0;
+    await t.router.apply(config(1, [service([pool('stable', 1, [quick])])]));
+
+    const statuses: number[] = [];
+    // Four clients in parallel, each waiting 40 to 60 ms between requests.
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, client) => {
+        for (let i = 0; i < 100; i++) {
+          await sleep(48 + ((i + client) % 4));
+          const answer =
+            i % 2 === 0
+              ? await get(t.port())
+              : await get(t.port(), { method: 'POST', headers: { 'content-length': '0' } });
+          statuses.push(answer.status);
+        }
+      }),
+    );
+
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(t.health.connectFailures).toEqual([]);
+    expect(t.observer.of('quick').statuses.filter((status) => status !== 200)).toEqual([]);
   });
 
   it('answers 502 when no other instance can take the retry', async () => {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket as WsClient, WebSocketServer } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -166,6 +167,56 @@ describe('router WebSocket proxying', () => {
     expect(await echo(socket, 'r')).toBe('a:r');
     expect(t.health.connectFailures).toEqual(['refused']);
     expect(t.observer.of('refused').retried).toBe(1);
+  });
+
+  it('answers 504 to an upgrade the instance never answers: no ejection, no retry', async () => {
+    // Accepts the connection and reads the handshake, but never replies.
+    const handshakes: string[] = [];
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (chunk) => handshakes.push(chunk.toString('latin1')));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      await t.router.close();
+      t = makeRouter({ responseTimeoutMs: 200 });
+      const silentPort = (silent.address() as AddressInfo).port;
+      await t.router.apply(
+        config(1, [
+          service([
+            {
+              name: 'A',
+              weight: 1,
+              instances: [
+                { id: 'silent', host: '127.0.0.1', port: silentPort },
+                { id: 'a', host: '127.0.0.1', port: a.port },
+              ],
+            },
+          ]),
+        ]),
+      );
+      const client = new WsClient(`ws://127.0.0.1:${t.port()}/`);
+      const status = await new Promise<number>((resolve) => {
+        client.once('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+        });
+        client.once('open', () => resolve(101));
+        client.once('error', () => resolve(-1));
+      });
+      client.terminate();
+
+      expect(status).toBe(504);
+      expect(handshakes.join('')).toContain('Upgrade: websocket');
+      expect(t.health.connectFailures).toEqual([]);
+      expect(t.observer.of('silent').retried).toBe(0);
+      expect(t.observer.of('silent').statuses).toEqual([504]);
+      expect(t.observer.of('a').started).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('answers an upgrade with 503 when no instance is healthy', async () => {

@@ -65,7 +65,7 @@ export function registerInstanceCollectors(registry: Registry, handles: Handles)
   const collectors: Collector[] = [
     collector({
       name: 'switchyard_router_requests_total',
-      help: 'Requests answered, by upstream instance and status class (the router’s own 502/503/504 included).',
+      help: 'Requests answered, by upstream instance and status class (the router’s own 502 and 504 included; a 503 for lack of a healthy instance is only in switchyard_router_no_upstream_total).',
       type: 'counter',
       values: () =>
         [...handles()].flatMap((h) =>

@@ -9,7 +9,11 @@ export interface WindowStats {
   /** The span the numbers cover, in seconds (never more than the window holds). */
   readonly seconds: number;
   readonly requests: number;
-  /** 5xx answers, including the router's own 502/503/504 when the proxying failed. */
+  /**
+   * 5xx answers, including the router's own 502 and 504 when proxying to an
+   * instance of the pool failed. A 503 for lack of a healthy instance belongs
+   * to no pool and is not here (only in switchyard_router_no_upstream_total).
+   */
   readonly errors: number;
   /** (requests − errors) / requests; null with no requests. 4xx count as successes. */
   readonly successRate: number | null;
@@ -45,7 +49,9 @@ class SecondBucket {
  * bounded by N (about 1.9 KB a second).
  *
  * A 4xx is the client's mistake, not the version's: it counts as a success.
- * Only 5xx (including the router's own 502/503/504) count against a version.
+ * Only 5xx (including the router's own 502 and 504 for the pool's instances)
+ * count against a version; the router's 503 for lack of a healthy instance is
+ * counted in no pool.
  */
 export class RollingWindow {
   readonly capacitySeconds: number;

@@ -5,6 +5,16 @@ import type { Duplex } from 'node:stream';
 /** Error code of a connect that did not finish within the connect timeout. */
 export const CONNECT_TIMEOUT_CODE = 'ECONNTIMEOUT';
 
+/**
+ * How long an idle upstream connection is kept for reuse. Below the 5 s that
+ * Node's http server (and many others) keep an idle connection open, so the
+ * router normally drops it first rather than reusing one the instance is
+ * closing. A `Keep-Alive: timeout=N` answer from the instance shortens it
+ * further (to N - 1 s; Node's agent does this). A connection the instance
+ * closes anyway as it is reused is retried on a fresh one (http-exchange.ts).
+ */
+export const IDLE_SOCKET_TIMEOUT_MS = 4000;
+
 export interface UpstreamAgentOptions {
   readonly connectTimeoutMs: number;
   /** Called once per upstream socket opened and once when it closes. */
@@ -23,9 +33,22 @@ export class UpstreamAgent extends http.Agent {
   readonly #options: UpstreamAgentOptions;
 
   constructor(options: UpstreamAgentOptions) {
-    // LIFO keeps the fewest sockets warm under uneven load.
-    super({ keepAlive: true, scheduling: 'lifo', maxFreeSockets: 256 });
+    // LIFO keeps the fewest sockets warm under uneven load. `timeout` is the
+    // idle time after which a pooled socket is closed (requests set their own).
+    super({
+      keepAlive: true,
+      scheduling: 'lifo',
+      maxFreeSockets: 256,
+      timeout: IDLE_SOCKET_TIMEOUT_MS,
+    });
     this.#options = options;
+  }
+
+  /** Closes every idle pooled socket, so that the next request opens a fresh connection. */
+  dropIdleSockets(): void {
+    for (const sockets of Object.values(this.freeSockets)) {
+      for (const socket of sockets ?? []) socket.destroy();
+    }
   }
 
   override createConnection(options: http.ClientRequestArgs): Duplex {

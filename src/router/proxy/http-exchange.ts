@@ -11,6 +11,7 @@ import {
   RESPONSE_TIMEOUT_CODE,
   isConnectFailure,
   isIdempotent,
+  isStaleConnection,
   responseTimeoutError,
 } from './upstream-failure.ts';
 
@@ -47,6 +48,8 @@ class Exchange implements SelectionFacts, RequestHeaderFacts {
   connected = false;
   bodySent = false;
   retried = false;
+  /** Sent again on a fresh connection after a reused one turned out closed. */
+  freshRetried = false;
   /** The upstream failed after its response began: the client got a cut response. */
   truncated = false;
   done = false;
@@ -237,6 +240,29 @@ function onUpstreamError(this: ClientRequest, error: NodeJS.ErrnoException): voi
     return;
   }
   const upstream = ex.upstream as Upstream;
+  if (!upstream.drained && isStaleConnection(this, error)) {
+    // The keep-alive race: the instance closed this idle connection just as
+    // the router reused it. That is no sign of ill health (no passive
+    // ejection), and the instance closed it as idle rather than act on the
+    // request, so the request goes again, once, on a fresh connection to the
+    // same instance, unless body bytes already left: the body is streamed,
+    // not kept, so it cannot be sent twice.
+    if (!ex.freshRetried && !ex.bodySent) {
+      ex.freshRetried = true;
+      ex.upstream = null;
+      upstream.attemptRetried();
+      // The other idle connections are at least as old: open a new one.
+      upstream.agent.dropIdleSockets();
+      dispatch(ex, upstream);
+      return;
+    }
+    ex.ctx.logger?.debug(
+      { err: error, service: ex.route.name, instance: upstream.instanceId },
+      'reused upstream connection closed',
+    );
+    answer(ex.res, 502, 'bad gateway\n');
+    return;
+  }
   // Cut by our own drain timeout: not the instance's fault, and not retried.
   const connectFailure = !upstream.drained && isConnectFailure(error, ex.connected);
   if (connectFailure) ex.ctx.health.reportConnectFailure(upstream.service, upstream.instanceId);

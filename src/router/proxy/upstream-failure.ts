@@ -1,3 +1,4 @@
+import type { ClientRequest } from 'node:http';
 import { CONNECT_TIMEOUT_CODE } from '../pools/upstream-agent.ts';
 
 /** Error code given to an upstream request destroyed by the response timeout. */
@@ -24,6 +25,17 @@ export function isConnectFailure(error: NodeJS.ErrnoException, connected: boolea
     default:
       return false;
   }
+}
+
+/**
+ * The keep-alive race (Node's documented `reusedSocket` pattern): the request
+ * went out on a pooled idle connection and the connection was reset or closed
+ * before any response byte. The instance closed that idle connection as the
+ * router reused it, so it never read the request; this says nothing about its
+ * health. Call it only while no response has begun.
+ */
+export function isStaleConnection(request: ClientRequest, error: NodeJS.ErrnoException): boolean {
+  return request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -9,7 +9,12 @@ import { isHopByHop } from './hop-by-hop.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import { upstreamRequestHeaders, type RequestHeaderFacts } from './request-headers.ts';
 import { clientResponseHeaders } from './response-headers.ts';
-import { isConnectFailure } from './upstream-failure.ts';
+import {
+  RESPONSE_TIMEOUT_CODE,
+  isConnectFailure,
+  isStaleConnection,
+  responseTimeoutError,
+} from './upstream-failure.ts';
 
 /**
  * Proxies an HTTP upgrade (WebSocket): the handshake goes to an instance
@@ -51,6 +56,7 @@ export function proxyUpgrade(options: {
   }
   const setCookie = facts.newClientId === null ? null : stickyCookieHeader(facts.newClientId);
   let retried = false;
+  let freshRetried = false;
   let current: ClientRequest | null = null;
   // A client that hangs up during the handshake aborts the upstream attempt.
   const abandon = (): void => {
@@ -82,7 +88,12 @@ export function proxyUpgrade(options: {
       if (s.connecting) s.once('connect', () => (connected = true));
       else connected = true;
     });
-    upstreamReq.setTimeout(ctx.responseTimeoutMs, () => upstreamReq.destroy());
+    // A handshake the instance does not answer in time is a timeout (504),
+    // not a reset: it says nothing of a failed connect, so no ejection and
+    // no retry, as for any request.
+    upstreamReq.setTimeout(ctx.responseTimeoutMs, () =>
+      upstreamReq.destroy(responseTimeoutError()),
+    );
     upstreamReq.on(
       'upgrade',
       (res: IncomingMessage, upstreamSocket: Socket, upstreamHead: Buffer) => {
@@ -109,6 +120,23 @@ export function proxyUpgrade(options: {
     });
     upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
       if (settled) return;
+      if (!upstream.drained && isStaleConnection(upstreamReq, error)) {
+        // The instance closed this idle keep-alive connection as it was
+        // reused (see http-exchange.ts): no failure of the instance; the
+        // handshake goes again, once, on a fresh connection to it.
+        if (!freshRetried && !socket.destroyed) {
+          settled = true;
+          freshRetried = true;
+          upstream.attemptRetried();
+          upstream.agent.dropIdleSockets();
+          attempt(upstream);
+          return;
+        }
+        settle(502);
+        socket.removeListener('close', abandon);
+        rawAnswer(socket, 502, 'bad gateway\n');
+        return;
+      }
       const connectFailure = !upstream.drained && isConnectFailure(error, connected);
       if (connectFailure) ctx.health.reportConnectFailure(upstream.service, upstream.instanceId);
       const next =
@@ -122,9 +150,14 @@ export function proxyUpgrade(options: {
         attempt(next);
         return;
       }
-      settle(502);
       socket.removeListener('close', abandon);
-      rawAnswer(socket, 502, 'bad gateway\n');
+      if (error.code === RESPONSE_TIMEOUT_CODE) {
+        settle(504);
+        rawAnswer(socket, 504, 'gateway timeout\n');
+      } else {
+        settle(502);
+        rawAnswer(socket, 502, 'bad gateway\n');
+      }
     });
     upstreamReq.end();
   };
@@ -185,9 +218,11 @@ function headerBlock(headers: readonly string[]): string {
   return `${block}\r\n`;
 }
 
-function rawAnswer(socket: Duplex, status: 502 | 503, body: string): void {
+const REASONS = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+function rawAnswer(socket: Duplex, status: 502 | 503 | 504, body: string): void {
   if (socket.destroyed) return;
-  const reason = status === 502 ? 'Bad Gateway' : 'Service Unavailable';
+  const reason = REASONS[status];
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

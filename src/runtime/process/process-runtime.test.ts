@@ -2,13 +2,14 @@
  * What only the process driver does, beyond the shared conformance suite
  * (test/conformance/): shell failures, bad requests and records it did not write.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InstanceRecord, InstanceRequest, InstanceStatus } from '../runtime.ts';
-import { isSameLiveProcess } from './process-identity.ts';
+import { isSameLiveProcess, readProcessStat } from './process-identity.ts';
 import { processHandleOf, ProcessRuntime } from './process-runtime.ts';
 
 describe('ProcessRuntime', () => {
@@ -23,6 +24,8 @@ describe('ProcessRuntime', () => {
   afterEach(async () => {
     for (const record of started.splice(0)) {
       await runtime.stop(record, { timeoutMs: 1000 });
+      // A failed test may leave background processes of the instance's group behind.
+      for (const pid of liveGroupMembers(processHandleOf(record).pid)) process.kill(pid, 'SIGKILL');
       const handle = processHandleOf(record);
       const supervisor = { pid: handle.supervisorPid, startTime: handle.supervisorStartTime };
       while (isSameLiveProcess(supervisor)) await sleep(10);
@@ -56,6 +59,84 @@ describe('ProcessRuntime', () => {
       await sleep(20);
     }
   }
+
+  /** PIDs of the live (not zombie) processes in a process group, from /proc. */
+  function liveGroupMembers(group: number): number[] {
+    const members: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid)) continue;
+      const stat = readProcessStat(pid);
+      if (stat !== undefined && stat.processGroup === group && stat.state !== 'Z')
+        members.push(pid);
+    }
+    return members;
+  }
+
+  const commandLine = (pid: number): string => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    } catch {
+      return '';
+    }
+  };
+
+  async function untilLogged(record: InstanceRecord, line: string): Promise<void> {
+    const abort = new AbortController();
+    try {
+      for await (const seen of runtime.logs(record, { follow: true, signal: abort.signal })) {
+        if (seen === line) return;
+      }
+    } finally {
+      abort.abort();
+    }
+  }
+
+  /**
+   * The shell starts `sleep 300` in the background, logs "started", then
+   * waits for a file to appear before it exits, so the test sees the
+   * background process alive before the shell, its group leader, is gone.
+   */
+  async function startWithBackgroundSleep(): Promise<{
+    record: InstanceRecord;
+    leader: { pid: number; startTime: number };
+    release: () => Promise<void>;
+  }> {
+    const gate = join(stateDir, 'release');
+    const record = await start({
+      command: `sleep 300 & echo started; while [ ! -e '${gate}' ]; do sleep 0.05; done`,
+    });
+    const handle = processHandleOf(record);
+    await untilLogged(record, 'started');
+    const sleeper = liveGroupMembers(handle.pid).filter((pid) => commandLine(pid) === 'sleep 300');
+    expect(sleeper).toHaveLength(1);
+    return {
+      record,
+      leader: { pid: handle.pid, startTime: handle.startTime },
+      release: () => writeFile(gate, ''),
+    };
+  }
+
+  it('ends the processes a shell left in its group when the shell exits, before recording the exit', async () => {
+    const { record, release } = await startWithBackgroundSleep();
+
+    await release();
+    const status = await untilNotRunning(record);
+
+    expect(status).toEqual({ state: 'exited', exitCode: 0, signal: null });
+    expect(liveGroupMembers(processHandleOf(record).pid)).toEqual([]);
+  });
+
+  it('stops a group whose leader has exited while its background processes still run', async () => {
+    const { record, leader, release } = await startWithBackgroundSleep();
+    await release();
+    while (isSameLiveProcess(leader)) await sleep(10);
+
+    const result = await runtime.stop(record, { timeoutMs: 1000 });
+
+    expect(result.exitCode).toBe(0);
+    expect(liveGroupMembers(leader.pid)).toEqual([]);
+  });
 
   it('records pid, start time, port and log path, and logs under logs/<service>/<env>/', async () => {
     const record = await start({});

@@ -201,7 +201,12 @@ export class ProcessRuntime implements Runtime {
     const identity = instanceIdentity(handle);
     const timeoutMs = options.timeoutMs ?? handle.stopTimeoutMs;
     // Never signal a PID that is not ours: a reused PID has another start time.
-    if (!isSameLiveProcess(identity)) return stopResultOf(await awaitExitRecord(handle), false);
+    // The instance is its whole process group: when the shell has exited but
+    // left processes in its group, they are still ours while our supervisor
+    // (same PID and start time) runs, since it ends the group before it exits.
+    if (!isSameLiveProcess(identity) && !strayGroupOfLiveSupervisor(handle)) {
+      return stopResultOf(await awaitExitRecord(handle), false);
+    }
 
     signalGroup(handle.pid, 'SIGTERM');
     const stopped = await waitUntil(() => !instanceAlive(handle), timeoutMs);
@@ -244,19 +249,40 @@ function checkRequest(request: InstanceRequest): void {
 }
 
 /**
- * The controller's environment, then the spec's `env` and `secrets`, then
- * DESIGN.md's instance variables, which win: PORT must be the port chosen here.
+ * The variables an instance takes from the controller's environment, when set:
+ * what a shell and common tools need to find programs, the user's home, the
+ * locale and the time zone. Nothing else passes, so a secret in the
+ * controller's environment never reaches an app.
+ */
+export const INHERITED_ENV_NAMES: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+];
+
+/**
+ * A minimal base from the controller's environment (INHERITED_ENV_NAMES), then
+ * the spec's `env` and `secrets`, then DESIGN.md's instance variables, which
+ * win: PORT must be the port chosen here.
  */
 export function instanceEnvironment(
   request: InstanceRequest,
   port: number,
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[key] = value;
+  const base: Record<string, string> = {};
+  for (const name of INHERITED_ENV_NAMES) {
+    const value = process.env[name];
+    if (value !== undefined) base[name] = value;
   }
   return {
-    ...env,
+    ...base,
     ...request.env,
     PORT: String(port),
     SWITCHYARD_SERVICE: request.service,
@@ -318,6 +344,11 @@ function instanceAlive(handle: ProcessHandle): boolean {
  */
 function groupOutlivesLeader(handle: ProcessHandle): boolean {
   return readProcessIdentity(handle.pid) === undefined && processGroupHasLiveMembers(handle.pid);
+}
+
+/** The shell has exited, its group still has live members, and our supervisor still runs. */
+function strayGroupOfLiveSupervisor(handle: ProcessHandle): boolean {
+  return isSameLiveProcess(supervisorIdentity(handle)) && groupOutlivesLeader(handle);
 }
 
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -11,7 +11,9 @@
  * - replies with the shell's PID and start time and drops the IPC channel, so
  *   nothing ties it to the controller any more;
  * - forwards a SIGTERM, SIGINT or SIGHUP it receives to the instance's group;
- * - when the shell exits, writes `<instanceId>.exit` with its code or signal.
+ * - when the shell exits, ends what it left in its process group (SIGTERM, a
+ *   short grace, SIGKILL), then writes `<instanceId>.exit` with the shell's
+ *   code or signal and exits.
  *
  * The shell runs `trap exit TERM` before the command. Without it, a SIGTERM to
  * the group would end the shell at once (dash does not exec the last command)
@@ -20,14 +22,45 @@
  * life and exit code are the app's.
  */
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SuperviseReply, SuperviseRequest } from './supervisor-protocol.ts';
-import { readProcessIdentity } from './process-identity.ts';
+import { processGroupHasLiveMembers, readProcessIdentity } from './process-identity.ts';
 import { RotatingLogFile } from './rotating-log-file.ts';
 import { writeExitRecord } from './instance-files.ts';
 
 const NEWLINE = 0x0a;
 /** A line longer than this is written in pieces rather than held back. */
 const MAX_HELD_BYTES = 64 * 1024;
+/** How long processes left in the group after the shell exits get between SIGTERM and SIGKILL. */
+const GROUP_GRACE_MS = 1000;
+/** How often the supervisor looks whether the group has emptied. */
+const GROUP_POLL_MS = 20;
+/** How long after the group is gone the exit record waits for the pipes to close. */
+const PIPE_DRAIN_MS = 500;
+
+/**
+ * Ends what remains of the instance's process group once its leader, the
+ * shell, has exited: SIGTERM, a short grace, then SIGKILL. The group's number
+ * cannot be reused while a live process belongs to it, and it is only
+ * signalled after checking that one does.
+ */
+async function endRemainingGroup(group: number): Promise<void> {
+  const signal = (name: NodeJS.Signals): boolean => {
+    if (!processGroupHasLiveMembers(group)) return false;
+    try {
+      process.kill(-group, name);
+      return true;
+    } catch {
+      return false; // ESRCH: the group ended just now.
+    }
+  };
+  if (!signal('SIGTERM')) return;
+  const deadline = Date.now() + GROUP_GRACE_MS;
+  while (processGroupHasLiveMembers(group) && Date.now() < deadline) await sleep(GROUP_POLL_MS);
+  if (!signal('SIGKILL')) return;
+  // SIGKILL cannot be caught; only a process stuck in the kernel takes a moment.
+  while (processGroupHasLiveMembers(group)) await sleep(GROUP_POLL_MS);
+}
 
 /**
  * Holds back a partial last line per stream so that lines from stdout and
@@ -114,16 +147,22 @@ function supervise(request: SuperviseRequest): void {
     writeExitRecord(request.exitPath, { exitCode, signal, exitedAt: new Date().toISOString() });
   };
   // 'close' comes once the shell has exited and its pipes are drained, so the
-  // exit record never lands before the last log lines. A background process
-  // that keeps the pipes open delays 'close'; record the exit anyway after a
-  // moment, and keep logging until the pipes close.
+  // exit record never lands after the last log lines.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   child.once('exit', (exitCode, signal) => {
-    setTimeout(() => recordExit(exitCode, signal), 2000).unref();
-  });
-  child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
-    recordExit(exitCode, signal);
-    log.close();
-    process.exit(0);
+    void (async () => {
+      // The instance is its whole process group: what the shell left behind
+      // (`sleep 45 & echo started`) ends with it.
+      await endRemainingGroup(pid);
+      // With the group gone its pipes close at once, unless a process moved to
+      // another group or session keeps them open: record the exit anyway after
+      // a moment, and keep logging until the pipes close.
+      await Promise.race([closed, sleep(PIPE_DRAIN_MS)]);
+      recordExit(exitCode, signal);
+      await closed;
+      log.close();
+      process.exit(0);
+    })();
   });
 
   void reply({ type: 'started', pid, startTime: identity?.startTime ?? -1 });

@@ -35,6 +35,16 @@ export function migrate(db: DatabaseSync, options: MigrateOptions): number {
   });
 }
 
+/**
+ * Refuses, without writing anything, a file that is another program's SQLite
+ * database or was written by a newer Switchyard. `openDatabase` calls it
+ * before it sets any pragma, so a refused file is left exactly as it was.
+ */
+export function checkStateFile(db: DatabaseSync, options: MigrateOptions): void {
+  const list = options.migrations ?? migrations;
+  checkFile(db, { path: options.path, latest: list.at(-1)?.version ?? 0 });
+}
+
 function checkFile(db: DatabaseSync, options: { path: string; latest: number }): void {
   const version = userVersion(db);
   if (version > options.latest) {

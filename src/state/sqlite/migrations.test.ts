@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +195,27 @@ describe('schema migrations', () => {
     expect(codeOf(error)).toBe('STATE_CORRUPT');
     expect((error as Error).message).toContain(path);
     expect(tableNames(path)).toEqual(['customers']);
+  });
+
+  it.each([
+    ['another program', 'CREATE TABLE customers (id INTEGER PRIMARY KEY)'],
+    [
+      'a newer Switchyard',
+      `CREATE TABLE future (id INTEGER PRIMARY KEY);
+       PRAGMA application_id = ${SWITCHYARD_APPLICATION_ID};
+       PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1};`,
+    ],
+  ])('refuses a database of %s without changing its journal mode', async (_, sql) => {
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA journal_mode = DELETE');
+    db.exec(sql);
+    db.close();
+
+    const error = thrownBy(() => new SqliteStateStore({ path }));
+
+    expect(codeOf(error)).toBe('STATE_CORRUPT');
+    expect(pragma(path, 'journal_mode')).toBe('delete');
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('says which file it could not open when its folder does not exist', () => {

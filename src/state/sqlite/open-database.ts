@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { SwitchyardError, isSwitchyardError } from '../../errors.ts';
-import { migrate } from './migrate.ts';
+import { checkStateFile, migrate } from './migrate.ts';
 import type { Migration } from './migrations.ts';
 
 export interface OpenDatabaseOptions {
@@ -21,9 +21,11 @@ const SQLITE_CORRUPT = 11;
 const SQLITE_NOTADB = 26;
 
 /**
- * Opens (or creates) a state database: WAL so readers never block the writer,
- * a busy timeout so concurrent processes wait for each other instead of
- * failing, foreign keys on, and the schema migrated to the newest version.
+ * Opens (or creates) a state database. It first refuses, before changing
+ * anything in it, another program's database or a newer Switchyard's; then
+ * sets WAL so readers never block the writer, a busy timeout so concurrent
+ * processes wait for each other instead of failing, foreign keys on, and
+ * migrates the schema to the newest version.
  */
 export function openDatabase(options: OpenDatabaseOptions): DatabaseSync {
   let db: DatabaseSync;
@@ -36,12 +38,16 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseSync {
     throw cannotOpen(options.path, error);
   }
   try {
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA foreign_keys = ON');
-    migrate(db, {
+    const migrateOptions = {
       path: options.path,
       ...(options.migrations && { migrations: options.migrations }),
-    });
+    };
+    // Only reads: a file that is refused must be left as it was, so the
+    // journal mode (which rewrites the header and adds a -wal file) comes after.
+    checkStateFile(db, migrateOptions);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    migrate(db, migrateOptions);
     return db;
   } catch (error) {
     db.close();
