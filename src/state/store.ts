@@ -108,6 +108,8 @@ export interface StateStore {
   getRevision(id: number): Revision | undefined;
   getRevisionByNumber(key: ServiceEnv, number: number): Revision | undefined;
   listRevisions(key: ServiceEnv, options?: { limit?: number }): Revision[];
+  /** Every service+environment with at least one revision, sorted. */
+  listServices(): ServiceEnv[];
 
   // rollouts: create and update each append an event in the same transaction
   createRollout(rollout: NewRollout, event: Omit<NewEvent, keyof ServiceEnv>): Rollout;

@@ -46,7 +46,7 @@ export function checkStateFile(db: DatabaseSync, options: MigrateOptions): void 
 }
 
 function checkFile(db: DatabaseSync, options: { path: string; latest: number }): void {
-  const version = userVersion(db);
+  const { version, applicationId, hasTables } = fileFacts(db);
   if (version > options.latest) {
     throw new SwitchyardError(
       'STATE_CORRUPT',
@@ -54,11 +54,10 @@ function checkFile(db: DatabaseSync, options: { path: string; latest: number }):
         `this one knows up to ${options.latest}). Upgrade Switchyard to use it.`,
     );
   }
-  const applicationId = pragmaNumber(db, 'application_id');
   const foreign =
     applicationId !== 0 && applicationId !== SWITCHYARD_APPLICATION_ID
       ? true
-      : version === 0 && hasTables(db);
+      : version === 0 && hasTables;
   if (foreign) {
     throw new SwitchyardError(
       'STATE_CORRUPT',
@@ -68,6 +67,27 @@ function checkFile(db: DatabaseSync, options: { path: string; latest: number }):
   }
 }
 
+/**
+ * The three facts the check needs, read in ONE statement so they come from
+ * one snapshot: read separately, another process's migration could commit
+ * in between (version 0 read before it, its tables seen after) and a new
+ * store would look like a foreign database.
+ */
+function fileFacts(db: DatabaseSync): {
+  version: number;
+  applicationId: number;
+  hasTables: boolean;
+} {
+  const row = db
+    .prepare(
+      `SELECT (SELECT user_version FROM pragma_user_version) AS version,
+              (SELECT application_id FROM pragma_application_id) AS applicationId,
+              EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table') AS hasTables`,
+    )
+    .get() as { version: number; applicationId: number; hasTables: number };
+  return { version: row.version, applicationId: row.applicationId, hasTables: row.hasTables === 1 };
+}
+
 function userVersion(db: DatabaseSync): number {
   return pragmaNumber(db, 'user_version');
 }
@@ -75,8 +95,4 @@ function userVersion(db: DatabaseSync): number {
 function pragmaNumber(db: DatabaseSync, name: 'user_version' | 'application_id'): number {
   const row = db.prepare(`PRAGMA ${name}`).get() as Record<string, number> | undefined;
   return row?.[name] ?? 0;
-}
-
-function hasTables(db: DatabaseSync): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' LIMIT 1").get() !== undefined;
 }

@@ -26,6 +26,7 @@ export class RevisionTable {
   readonly #byId: StatementSync;
   readonly #byNumber: StatementSync;
   readonly #list: StatementSync;
+  readonly #services: StatementSync;
 
   constructor(options: { db: DatabaseSync; now: Clock }) {
     this.#db = options.db;
@@ -48,6 +49,9 @@ export class RevisionTable {
     this.#list = db.prepare(
       `SELECT * FROM revisions WHERE service = :service AND environment = :environment
        ORDER BY number DESC LIMIT :limit`,
+    );
+    this.#services = db.prepare(
+      'SELECT DISTINCT service, environment FROM revisions ORDER BY service, environment',
     );
   }
 
@@ -84,6 +88,14 @@ export class RevisionTable {
       number,
     }) as RevisionRow | undefined;
     return row && toRevision(row);
+  }
+
+  /** Every service+environment that has a revision. */
+  services(): ServiceEnv[] {
+    return (this.#services.all() as unknown as ServiceEnv[]).map((row) => ({
+      service: row.service,
+      environment: row.environment,
+    }));
   }
 
   /** Newest first. */

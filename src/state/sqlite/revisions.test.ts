@@ -94,4 +94,15 @@ describe('revisions', () => {
     ]);
     expect(t.store.listRevisions({ service: 'shop', environment: 'beta' })).toEqual([]);
   });
+
+  it('lists every service and environment that has a revision, once each, sorted', () => {
+    expect(t.store.listServices()).toEqual([]);
+    for (const key of [shop, { service: 'cart', environment: 'live' }, shop]) {
+      t.store.addRevision({ ...key, version: 'v1', spec: {}, createdBy: 'ann' });
+    }
+    expect(t.store.listServices()).toEqual([
+      { service: 'cart', environment: 'live' },
+      { service: 'shop', environment: 'live' },
+    ]);
+  });
 });

@@ -82,6 +82,9 @@ export class SqliteStateStore implements StateStore {
   listRevisions(key: ServiceEnv, options?: { limit?: number }): Revision[] {
     return this.#revisions.list(key, options);
   }
+  listServices(): ServiceEnv[] {
+    return this.#revisions.services();
+  }
 
   createRollout(rollout: NewRollout, event: RolloutEvent): Rollout {
     return this.#rollouts.create(rollout, event);
