@@ -52,6 +52,61 @@ export const ErrorCodes = {
   // CLI
   USAGE: { exit: ExitCode.badInput, doc: 'A command-line flag or argument is wrong.' },
   NOT_RUNNING: { exit: ExitCode.badInput, doc: 'No Switchyard daemon is running for this folder.' },
+  // server/ and daemon/
+  API_BAD_REQUEST: {
+    exit: ExitCode.badInput,
+    doc: 'A control API request has a missing, unknown or invalid field.',
+  },
+  API_UNAUTHORIZED: {
+    exit: ExitCode.badInput,
+    doc: 'The control API token is missing or wrong.',
+  },
+  API_NOT_FOUND: { exit: ExitCode.badInput, doc: 'The control API has no such route.' },
+  API_CONFLICT: {
+    exit: ExitCode.conflict,
+    doc: 'The control API refused a change that conflicts.',
+  },
+  API_FAILED: {
+    exit: ExitCode.rolloutFailed,
+    doc: 'The control API failed or answered with something unexpected.',
+  },
+  DAEMON_RUNNING: {
+    exit: ExitCode.conflict,
+    doc: 'A Switchyard daemon already runs on this state directory.',
+  },
+  DAEMON_START_FAILED: {
+    exit: ExitCode.rolloutFailed,
+    doc: 'The Switchyard daemon could not be started.',
+  },
+  DAEMON_STOP_FAILED: {
+    exit: ExitCode.rolloutFailed,
+    doc: 'The Switchyard daemon or its router did not stop.',
+  },
+  // controller/
+  ROLLOUT_ACTIVE: {
+    exit: ExitCode.conflict,
+    doc: 'A rollout of the service is in flight, so the change would conflict with it.',
+  },
+  ROLLOUT_NOT_ACTIVE: {
+    exit: ExitCode.badInput,
+    doc: 'promote, pause, resume or abort was asked with no rollout in flight.',
+  },
+  SERVICE_NOT_FOUND: {
+    exit: ExitCode.badInput,
+    doc: 'The service and environment were never deployed here.',
+  },
+  REVISION_NOT_FOUND: {
+    exit: ExitCode.badInput,
+    doc: 'rollback --to names a revision that does not exist.',
+  },
+  STRATEGY_NOT_SUPPORTED: {
+    exit: ExitCode.badInput,
+    doc: 'The spec asks for a strategy this version cannot run yet.',
+  },
+  BAD_REQUEST: {
+    exit: ExitCode.badInput,
+    doc: 'A controller request names an unknown pool, an impossible weight or count, or a spec for another service.',
+  },
   // state/
   LOCK_HELD: { exit: ExitCode.conflict, doc: 'The deploy lock is held by someone else.' },
   LOCK_NOT_HELD: { exit: ExitCode.conflict, doc: 'The lock is not held by the caller.' },

@@ -9,7 +9,10 @@ import type { CliIO } from './io.ts';
 export function reportError(error: unknown, io: CliIO): number {
   const debug = Boolean(io.env['SWITCHYARD_DEBUG']);
   if (isSwitchyardError(error)) {
-    io.stderr.write(`error: ${error.message}\n`);
+    // "Switchyard is not running here. …" is an answer, not a failure: printed as is.
+    io.stderr.write(
+      error.code === 'NOT_RUNNING' ? `${error.message}\n` : `error: ${error.message}\n`,
+    );
     for (const detail of error.details) io.stderr.write(`  ${detail}\n`);
     if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;

@@ -18,6 +18,12 @@ export interface SpawnRouterOptions {
   readonly logFile?: string;
   /** How long to wait for the router to come up. */
   readonly startTimeoutMs?: number;
+  /**
+   * Run the router in its own process group, not tied to this process: it
+   * outlives the caller (`switchyard up` stopping, crashing or getting
+   * Ctrl-C), so traffic keeps flowing. Default false (the demo owns its router).
+   */
+  readonly detached?: boolean;
 }
 
 export interface RouterProcess {
@@ -41,7 +47,9 @@ export async function spawnRouter(options: SpawnRouterOptions): Promise<RouterPr
   const logFd = openSync(options.logFile ?? `${paths.dir}/router.log`, 'a', 0o600);
   const child = spawn(process.execPath, [routerBin, '--state', options.stateDir], {
     stdio: ['ignore', logFd, logFd],
+    detached: options.detached ?? false,
   });
+  if (options.detached) child.unref();
   closeSync(logFd);
   const pid = child.pid;
   if (pid === undefined)

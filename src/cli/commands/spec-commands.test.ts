@@ -1,9 +1,9 @@
 /** `switchyard validate` and `switchyard init`, run in-process with a CliIO that captures output. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isSwitchyardError } from '../../errors.ts';
 import type { CliIO } from '../io.ts';
@@ -29,7 +29,16 @@ function captureIO(options: { cwd: string; env?: Record<string, string> }): Capt
   };
 }
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
+// Every folder a test makes is removed after it.
+const made: string[] = [];
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
+  made.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 const GOOD = [
   'service: shop',

@@ -1,0 +1,220 @@
+/**
+ * Makes a service's instances match its topology: starts what is missing
+ * (recording each as planned first), marks what is no longer wanted, and
+ * retires unwanted instances once the router no longer sends them traffic:
+ * drain, stop, forget. Every step is idempotent, so after a crash the same
+ * calls finish whatever was half done.
+ */
+import { randomBytes } from 'node:crypto';
+import { SwitchyardError } from '../errors.ts';
+import { Reason } from '../rollout/reasons.ts';
+import type { PoolPlan, Topology } from '../rollout/topology.ts';
+import type { InstanceRecord, Runtime } from '../runtime/runtime.ts';
+import { durationMs } from '../spec/index.ts';
+import type { ResolvedSpec } from '../spec/index.ts';
+import type { ServiceEnv, StateStore, StoredInstance } from '../state/store.ts';
+import type { Logger } from './logger.ts';
+import { isPlanned, plannedRecord } from './planned-instance.ts';
+import { keyOf, routerServiceName } from './rollout-data.ts';
+import type { RouterAdmin } from './router-sync.ts';
+
+/** How long the runtime waits after SIGTERM; instances are drained before, so little is in flight. */
+export const INSTANCE_STOP_TIMEOUT_MS = 10_000;
+/** After a failed start, the pool waits this long before trying again. */
+const START_RETRY_MS = 2_000;
+
+export interface InstanceManagerOptions {
+  readonly store: StateStore;
+  readonly router: RouterAdmin;
+  readonly runtimeFor: (type: string) => Runtime;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /**
+   * Where the values of the spec's `secrets` come from. Until Switchyard has
+   * its own encrypted secret store, the daemon's environment (default).
+   */
+  readonly secretValue?: (name: string) => string | undefined;
+}
+
+export class InstanceManager {
+  readonly #options: InstanceManagerOptions;
+  readonly #retiring = new Map<string, Promise<void>>();
+  readonly #starting = new Set<string>();
+  readonly #retryAt = new Map<string, number>();
+
+  constructor(options: InstanceManagerOptions) {
+    this.#options = options;
+  }
+
+  /** The values of the spec's secrets; a missing one fails the start with a sentence. */
+  #secretsFor(names: readonly string[]): Record<string, string> {
+    const source = this.#options.secretValue ?? ((name: string) => process.env[name]);
+    const values: Record<string, string> = {};
+    for (const name of names) {
+      const value = source(name);
+      if (value === undefined)
+        throw new SwitchyardError(
+          'RUNTIME_START_FAILED',
+          `The secret ${name} has no value: set ${name} in the environment of \`switchyard up\`, or remove it from the spec's secrets.`,
+        );
+      values[name] = value;
+    }
+    return values;
+  }
+
+  /** Marks unwanted instances and starts missing ones. Resolves once the starts returned. */
+  async converge(key: ServiceEnv, topology: Topology): Promise<void> {
+    const { store } = this.#options;
+    const records = store.listInstances(keyOf(key));
+    const keep = new Set<string>();
+    const starts: Promise<void>[] = [];
+    for (const plan of topology.pools) {
+      const mine = records
+        .filter(
+          (i) => i.desired && i.record.pool === plan.name && i.record.revision === plan.revision,
+        )
+        .sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
+      for (const instance of mine.slice(0, plan.replicas)) keep.add(instance.record.instanceId);
+      const missing = plan.replicas - Math.min(mine.length, plan.replicas);
+      if (missing > 0) starts.push(this.#startMissing(key, plan, missing));
+    }
+    for (const { record, desired } of records) {
+      if (desired && !keep.has(record.instanceId) && !this.#starting.has(record.instanceId)) {
+        store.setInstanceDesired(record.instanceId, false);
+      }
+    }
+    await Promise.all(starts);
+  }
+
+  /**
+   * Drains and stops every unwanted, started instance of the service, in the
+   * background. Call it after the router config that leaves them out is applied.
+   */
+  retireUnwanted(key: ServiceEnv): void {
+    for (const instance of this.#options.store.listInstances(keyOf(key))) {
+      const id = instance.record.instanceId;
+      if (instance.desired || this.#retiring.has(id) || this.#starting.has(id)) continue;
+      if (isPlanned(instance.record)) continue;
+      const task = this.#retire(instance).finally(() => this.#retiring.delete(id));
+      this.#retiring.set(id, task);
+    }
+  }
+
+  /** Resolves when every retirement under way has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#retiring.values()]);
+  }
+
+  async #startMissing(key: ServiceEnv, plan: PoolPlan, count: number): Promise<void> {
+    const { store, logger } = this.#options;
+    const poolKey = `${key.service}/${key.environment}/${plan.name}/${plan.revision}`;
+    if ((this.#retryAt.get(poolKey) ?? 0) > Date.now()) return;
+    const revision = store.getRevision(plan.revisionId);
+    if (revision === undefined) {
+      logger.error({ plan }, 'The revision of a pool is missing from the store; cannot start it.');
+      return;
+    }
+    const spec = revision.spec as ResolvedSpec;
+    const runtimeSpec = spec.runtime;
+    if (runtimeSpec.type !== 'process') return; // deploy rejects other runtimes up front
+    const runtime = this.#options.runtimeFor(runtimeSpec.type);
+    const starts = Array.from({ length: count }, async () => {
+      const instanceId = newInstanceId(key, plan);
+      // Recorded before it exists: a crash during the start leaves a planned
+      // record, never an unrecorded process.
+      store.putInstance(
+        plannedRecord({
+          instanceId,
+          runtime: runtime.type,
+          service: key.service,
+          environment: key.environment,
+          revision: plan.revision,
+          version: plan.version,
+          pool: plan.name,
+          at: this.#options.now(),
+        }),
+        true,
+      );
+      this.#starting.add(instanceId);
+      try {
+        const record = await runtime.start({
+          service: key.service,
+          environment: key.environment,
+          revision: plan.revision,
+          version: plan.version,
+          pool: plan.name,
+          instanceId,
+          command: runtimeSpec.command,
+          ...(runtimeSpec.cwd !== undefined && { cwd: runtimeSpec.cwd }),
+          env: { ...spec.env, ...this.#secretsFor(spec.secrets) },
+          stopTimeoutMs: INSTANCE_STOP_TIMEOUT_MS,
+        });
+        store.putInstance(record);
+        store.appendEvent({
+          ...keyOf(key),
+          type: 'instance.started',
+          reason: Reason.InstanceStarted,
+          message: `Started ${instanceId} (${plan.version}, pool ${plan.name}) on ${record.host}:${record.port}.`,
+          data: { instanceId, pool: plan.name, revision: plan.revision, port: record.port },
+        });
+      } catch (error) {
+        store.removeInstance(instanceId);
+        this.#retryAt.set(poolKey, Date.now() + START_RETRY_MS);
+        store.appendEvent({
+          ...keyOf(key),
+          type: 'instance.startFailed',
+          reason: Reason.InstanceStartFailed,
+          message: `Could not start an instance of ${plan.version} in pool ${plan.name}: ${(error as Error).message}`,
+          data: { pool: plan.name, revision: plan.revision },
+        });
+      } finally {
+        this.#starting.delete(instanceId);
+      }
+    });
+    await Promise.all(starts);
+  }
+
+  async #retire(instance: StoredInstance): Promise<void> {
+    const { store, router, logger } = this.#options;
+    const { record } = instance;
+    const key = { service: record.service, environment: record.environment };
+    try {
+      const spec = store.getRevision(revisionIdOf(store, record) ?? -1)?.spec as
+        ResolvedSpec | undefined;
+      const drainMs = durationMs(spec?.router.drainTimeout ?? '30s');
+      // Out of the router config already; wait for requests in flight to finish.
+      await router.drain({
+        service: routerServiceName(key),
+        instanceIds: [record.instanceId],
+        timeoutMs: drainMs,
+      });
+      const result = await this.#options.runtimeFor(record.runtime).stop(record);
+      store.removeInstance(record.instanceId);
+      store.appendEvent({
+        ...key,
+        type: 'instance.stopped',
+        reason: Reason.InstanceStopped,
+        message: `Drained and stopped ${record.instanceId} (${record.version}, pool ${record.pool})${result.killed ? '; it ignored SIGTERM and was killed' : ''}.`,
+        data: { instanceId: record.instanceId, pool: record.pool, killed: result.killed },
+      });
+    } catch (error) {
+      // Left unwanted in the store: the next pass tries again.
+      logger.warn(
+        { err: error, instanceId: record.instanceId },
+        'Could not retire an instance; will retry.',
+      );
+    }
+  }
+}
+
+function revisionIdOf(store: StateStore, record: InstanceRecord): number | undefined {
+  return store.getRevisionByNumber(
+    { service: record.service, environment: record.environment },
+    record.revision,
+  )?.id;
+}
+
+/** Unique and safe as a file name: `<service>-<env>-<pool>-r<revision>-<random>`. */
+function newInstanceId(key: ServiceEnv, plan: PoolPlan): string {
+  return `${key.service}-${key.environment}-${plan.name}-r${plan.revision}-${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * One pass of the control loop. For every service it
+ *   1. advances the rollout in flight: asks the strategy for the next step
+ *      and PERSISTS it (state, topology, status, event) before anything acts;
+ *   2. makes instances match the persisted topology (starts are recorded first);
+ * then sends the global router config built from the store, and only then
+ * retires instances the config no longer routes to (drain, stop). Because
+ * every pass starts from the store, a pass after a crash finishes what the
+ * last one left half done.
+ */
+import type { HookName } from '../rollout/actions.ts';
+import { blueGreen } from '../rollout/blue-green.ts';
+import { applyActions } from '../rollout/topology.ts';
+import type { InstanceObservation } from '../rollout/strategy.ts';
+import type { ResolvedSpec } from '../spec/index.ts';
+import type { Revision, Rollout, ServiceEnv, StateStore } from '../state/store.ts';
+import { isFinal } from '../state/sqlite/rollout-table.ts';
+import { pendingCommands } from './commands-log.ts';
+import type { HookRunner } from './hook-runner.ts';
+import type { InstanceManager } from './instance-manager.ts';
+import type { LockKeeper } from './lock-keeper.ts';
+import type { Logger } from './logger.ts';
+import { buildRouterServices } from './router-config.ts';
+import { keyOf, rolloutData, routerServiceName, serviceTopology } from './rollout-data.ts';
+import type { RouterAdmin, RouterSync } from './router-sync.ts';
+
+export const ROLLOUT_STEP_EVENT = 'rollout.step';
+
+export interface ReconcilerOptions {
+  readonly store: StateStore;
+  readonly router: RouterAdmin;
+  readonly routerSync: RouterSync;
+  readonly instances: InstanceManager;
+  readonly hooks: HookRunner;
+  readonly locks: LockKeeper;
+  readonly now: () => Date;
+  readonly logger: Logger;
+}
+
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async pass(): Promise<void> {
+    const { store, router, routerSync, instances } = this.#o;
+    const health = await healthyIds(router);
+    const keys = store.listServices();
+    for (const key of keys) {
+      const active = store.activeRollout(keyOf(key));
+      if (active !== undefined) this.#advance(active, health);
+      await instances.converge(key, serviceTopology(store, key).topology);
+    }
+    await routerSync.apply(buildRouterServices(store));
+    for (const key of keys) instances.retireUnwanted(key);
+  }
+
+  /** Runs the strategy once for the rollout and persists the step before acting on it. */
+  #advance(rollout: Rollout, health: ReadonlySet<string>): void {
+    const { store, hooks, locks, logger } = this.#o;
+    if (!locks.hold(rollout)) return;
+    const revision = store.getRevision(rollout.revisionId) as Revision;
+    const data = rolloutData(rollout);
+    const { topology } = serviceTopology(store, rollout);
+    const state = data.strategy;
+    const step = blueGreen({
+      spec: revision.spec as ResolvedSpec,
+      target: { revision: revision.number, revisionId: revision.id, version: revision.version },
+      state,
+      topology,
+      observations: {
+        instances: observeInstances(store, rollout, health),
+        hooks: hooks.results(rollout),
+        commands: pendingCommands(store, rollout, state?.lastCommandId ?? 0),
+      },
+      now: this.#o.now().getTime(),
+    });
+    const next = applyActions(topology, step.actions);
+    const mark = step.actions.findLast((action) => action.type === 'markStatus');
+    if (mark !== undefined || step.state !== state) {
+      const saved = store.updateRollout(
+        rollout.id,
+        {
+          step: step.step,
+          weights: next.weights,
+          data: { topology: next, strategy: step.state },
+          ...(mark !== undefined && {
+            status: mark.status,
+            reason: mark.reason,
+            message: mark.message,
+          }),
+        },
+        mark && {
+          type: ROLLOUT_STEP_EVENT,
+          reason: mark.reason,
+          message: mark.message,
+          data: { phase: step.state.phase, status: mark.status, weights: next.weights },
+        },
+      );
+      if (isFinal(saved.status)) locks.release(saved);
+      logger.info(
+        { rollout: rollout.id, phase: step.state.phase, status: saved.status },
+        mark?.message ?? 'rollout state saved',
+      );
+    }
+    for (const action of step.actions) {
+      if (action.type === 'runHook')
+        hooks.ensure({ rollout, revision, hook: action.hook as HookName });
+    }
+  }
+}
+
+function observeInstances(
+  store: StateStore,
+  key: ServiceEnv,
+  health: ReadonlySet<string>,
+): InstanceObservation[] {
+  const service = routerServiceName(key);
+  return store.listInstances(keyOf(key)).map(({ record, desired }) => ({
+    pool: record.pool,
+    revision: record.revision,
+    desired,
+    healthy: health.has(`${service} ${record.instanceId}`),
+  }));
+}
+
+/** "<router service> <instanceId>" of every instance the router finds healthy. */
+async function healthyIds(router: RouterAdmin): Promise<Set<string>> {
+  const state = await router.getState();
+  return new Set(state.health.filter((h) => h.healthy).map((h) => `${h.service} ${h.instanceId}`));
+}

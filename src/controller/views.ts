@@ -1,0 +1,111 @@
+/**
+ * Read-only views for `status` and `history`, built from the store (and the
+ * router's health when a router is at hand).
+ */
+import { describeBlueGreen } from '../rollout/blue-green.ts';
+import { livePool } from '../rollout/topology.ts';
+import type { InstanceState } from '../runtime/runtime.ts';
+import type { ResolvedSpec } from '../spec/index.ts';
+import type { Revision, Rollout, ServiceEnv, StateStore } from '../state/store.ts';
+import type { HistoryEntry, PoolView, RolloutView, ServiceStatus } from './control-plane.ts';
+import { isPlanned } from './planned-instance.ts';
+import { keyOf, rolloutData, routerServiceName, serviceTopology } from './rollout-data.ts';
+import { routingSpec } from './router-config.ts';
+
+export function rolloutView(store: StateStore, rollout: Rollout, now: Date): RolloutView {
+  const revision = store.getRevision(rollout.revisionId) as Revision;
+  const state = rolloutData(rollout).strategy;
+  return {
+    ...rollout,
+    revision: revision.number,
+    version: revision.version,
+    stepDescription:
+      state === undefined
+        ? rollout.status === 'pending'
+          ? 'pending'
+          : rollout.message
+        : describeBlueGreen(state, now.getTime()),
+  };
+}
+
+export function serviceStatus(options: {
+  store: StateStore;
+  key: ServiceEnv;
+  healthy: ReadonlySet<string>;
+  now: Date;
+}): ServiceStatus {
+  const { store, healthy, now } = options;
+  const key = keyOf(options.key);
+  const { topology } = serviceTopology(store, key);
+  const live = livePool(topology);
+  const instances = store.listInstances(key);
+  const names = new Set([
+    ...topology.pools.map((p) => p.name),
+    ...instances.map((i) => i.record.pool),
+  ]);
+  const pools: PoolView[] = [...names].sort().map((name) => {
+    const plan = topology.pools.find((p) => p.name === name);
+    const mine = instances.filter((i) => i.record.pool === name);
+    const first = mine[0]?.record;
+    return {
+      name,
+      revision: plan?.revision ?? first?.revision ?? 0,
+      version: plan?.version ?? first?.version ?? '',
+      weight: topology.weights.find((w) => w.pool === name)?.weight ?? 0,
+      instances: mine.map(({ record, desired }) => {
+        const planned = isPlanned(record);
+        const state: InstanceState = 'running';
+        return {
+          instanceId: record.instanceId,
+          pool: record.pool,
+          revision: record.revision,
+          version: record.version,
+          host: record.host,
+          port: record.port,
+          state,
+          healthy:
+            desired && !planned && healthy.has(`${routerServiceName(key)} ${record.instanceId}`),
+          startedAt: record.startedAt,
+        };
+      }),
+    };
+  });
+  const newest = store.listRollouts(key, { limit: 1 })[0];
+  const spec = routingSpec(store, topology) ?? newestSpec(store, key);
+  return {
+    ...key,
+    stable: live ? { revision: live.revision, version: live.version } : null,
+    pools,
+    rollout: newest === undefined ? null : rolloutView(store, newest, now),
+    router: {
+      listen: spec?.router.listen ?? 0,
+      ...(spec?.router.preview !== undefined && { preview: spec.router.preview }),
+    },
+    lock: store.getLock(key) ?? null,
+  };
+}
+
+export function history(
+  store: StateStore,
+  key: ServiceEnv,
+  options: { limit?: number },
+): HistoryEntry[] {
+  const rollouts = store.listRollouts(keyOf(key));
+  return store.listRevisions(keyOf(key), options).map((revision) => {
+    const rollout = rollouts.find((r) => r.revisionId === revision.id) ?? null;
+    const durationMs =
+      rollout?.finishedAt != null
+        ? Date.parse(rollout.finishedAt) - Date.parse(rollout.createdAt)
+        : null;
+    return {
+      revision,
+      rollout,
+      outcome: rollout === null ? 'not deployed' : rollout.status,
+      durationMs,
+    };
+  });
+}
+
+function newestSpec(store: StateStore, key: ServiceEnv): ResolvedSpec | undefined {
+  return store.listRevisions(keyOf(key), { limit: 1 })[0]?.spec as ResolvedSpec | undefined;
+}

@@ -1,0 +1,446 @@
+import { describe, expect, it } from 'vitest';
+import { parseSpec } from '../spec/index.ts';
+import type { ResolvedSpec } from '../spec/index.ts';
+import type { RolloutStatus } from '../state/store.ts';
+import type { Action, HookName } from './actions.ts';
+import { blueGreen, describeBlueGreen } from './blue-green.ts';
+import type { BlueGreenState } from './blue-green.ts';
+import { Reason } from './reasons.ts';
+import type { Command, CommandName, HookResult, InstanceObservation } from './strategy.ts';
+import { EMPTY_TOPOLOGY, applyActions } from './topology.ts';
+import type { Topology } from './topology.ts';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function spec(strategy: string, extra = ''): ResolvedSpec {
+  const text = [
+    'service: shop',
+    'runtime: { type: process, command: "node server.js" }',
+    'replicas: 2',
+    'healthCheck: { startupTimeout: 10s }',
+    'router: { listen: 8080, preview: 8081 }',
+    `strategy: ${strategy}`,
+    extra,
+  ].join('\n');
+  return parseSpec({ text, file: 'switchyard.yaml', env: {} });
+}
+
+const BG = '{ blueGreen: { scaleDownDelay: 30s } }';
+const V1_LIVE: Topology = {
+  pools: [{ name: 'blue', revision: 1, revisionId: 1, version: 'v1', replicas: 2 }],
+  weights: [{ pool: 'blue', weight: 100 }],
+  previewPool: null,
+};
+
+/**
+ * A tiny stand-in for the controller: keeps the persisted state and
+ * topology, applies actions, and lets a test set what is observed and when.
+ */
+class Harness {
+  now = T0;
+  state: BlueGreenState | undefined;
+  topology: Topology;
+  status: RolloutStatus = 'pending';
+  reasons: string[] = [];
+  hooksAsked: HookName[] = [];
+  instances: InstanceObservation[] = [];
+  hooks: Partial<Record<HookName, HookResult>> = {};
+  commands: Command[] = [];
+  lastActions: readonly Action[] = [];
+  readonly spec: ResolvedSpec;
+
+  constructor(options: { spec: ResolvedSpec; topology?: Topology }) {
+    this.spec = options.spec;
+    this.topology = options.topology ?? EMPTY_TOPOLOGY;
+    for (const pool of this.topology.pools) this.setPool(pool.name, pool.revision, pool.replicas);
+  }
+
+  tick(): readonly Action[] {
+    const step = blueGreen({
+      spec: this.spec,
+      target: { revision: 2, revisionId: 2, version: 'v2' },
+      state: this.state,
+      topology: this.topology,
+      observations: { instances: this.instances, hooks: this.hooks, commands: this.commands },
+      now: this.now,
+    });
+    this.state = step.state;
+    this.topology = applyActions(this.topology, step.actions);
+    for (const action of step.actions) {
+      if (action.type === 'markStatus') {
+        this.status = action.status;
+        this.reasons.push(action.reason);
+      }
+      if (action.type === 'runHook') this.hooksAsked.push(action.hook);
+    }
+    this.lastActions = step.actions;
+    return step.actions;
+  }
+
+  advance(ms: number): readonly Action[] {
+    this.now += ms;
+    return this.tick();
+  }
+
+  /** `count` started instances of the pool, healthy or not. */
+  setPool(pool: string, revision: number, count: number, healthy = true): void {
+    this.instances = [
+      ...this.instances.filter((i) => i.pool !== pool),
+      ...Array.from({ length: count }, () => ({ pool, revision, desired: true, healthy })),
+    ];
+  }
+
+  dropPool(pool: string): void {
+    this.instances = this.instances.filter((i) => i.pool !== pool);
+  }
+
+  command(name: CommandName): void {
+    this.commands.push({ id: this.commands.length + 1, name, requestedBy: 'tester' });
+  }
+
+  get phase(): string | undefined {
+    return this.state?.phase;
+  }
+
+  weights(): Record<string, number> {
+    return Object.fromEntries(this.topology.weights.map((w) => [w.pool, w.weight]));
+  }
+}
+
+function routingUpdates(actions: readonly Action[]): number {
+  return actions.filter((a) => a.type === 'setRouting').length;
+}
+
+describe('blue/green: first deploy', () => {
+  it('starts the pool, waits for health, then routes 100% and succeeds', () => {
+    const h = new Harness({ spec: spec(BG) });
+    const first = h.tick();
+    expect(first).toContainEqual({
+      type: 'startPool',
+      pool: 'blue',
+      revision: 2,
+      revisionId: 2,
+      version: 'v2',
+      replicas: 2,
+    });
+    expect(h.phase).toBe('waitingHealthy');
+    expect(h.weights()).toEqual({ blue: 0 });
+    h.setPool('blue', 2, 2, false);
+    h.advance(1000);
+    expect(h.phase).toBe('waitingHealthy');
+    h.setPool('blue', 2, 1, true);
+    h.instances.push({ pool: 'blue', revision: 2, desired: true, healthy: false });
+    h.advance(1000);
+    expect(h.phase).toBe('waitingHealthy');
+    h.setPool('blue', 2, 2, true);
+    const live = h.advance(1000);
+    expect(routingUpdates(live)).toBe(1);
+    expect(h.weights()).toEqual({ blue: 100 });
+    expect(h.status).toBe('succeeded');
+    expect(h.phase).toBe('done');
+  });
+
+  it('runs any strategy the same way when nothing is live yet', () => {
+    const h = new Harness({ spec: spec('{ rolling: {} }') });
+    h.tick();
+    h.setPool('blue', 2, 2);
+    h.advance(100);
+    expect(h.status).toBe('succeeded');
+  });
+});
+
+describe('blue/green: a new version beside a live one', () => {
+  function started(strategy = BG, extra = ''): Harness {
+    const h = new Harness({ spec: spec(strategy, extra), topology: V1_LIVE });
+    h.tick();
+    return h;
+  }
+
+  function healthy(h: Harness): void {
+    h.setPool('green', 2, 2);
+    h.advance(500);
+  }
+
+  it('starts the other colour at weight 0 and leaves traffic on the live pool', () => {
+    const h = started();
+    expect(h.state?.newPool).toBe('green');
+    expect(h.weights()).toEqual({ blue: 100, green: 0 });
+    expect(h.topology.pools.map((p) => p.name)).toEqual(['blue', 'green']);
+    expect(h.status).toBe('progressing');
+    expect(h.reasons).toEqual([Reason.PoolStarting]);
+  });
+
+  it('shows the healthy pool on the preview listener and pauses for promote', () => {
+    const h = started();
+    healthy(h);
+    expect(h.phase).toBe('awaitingPromote');
+    expect(h.status).toBe('paused');
+    expect(h.topology.previewPool).toBe('green');
+    expect(h.weights()).toEqual({ blue: 100, green: 0 });
+    // Hours later it still waits.
+    h.advance(3_600_000);
+    expect(h.phase).toBe('awaitingPromote');
+    expect(h.lastActions).toEqual([{ type: 'wait', until: null, for: 'promote' }]);
+  });
+
+  it('switches all traffic in one router update on promote, keeping the old pool at 0', () => {
+    const h = started();
+    healthy(h);
+    h.command('promote');
+    const actions = h.advance(100);
+    expect(routingUpdates(actions)).toBe(1);
+    expect(h.weights()).toEqual({ green: 100, blue: 0 });
+    expect(h.phase).toBe('scaleDownDelay');
+    expect(h.status).toBe('progressing');
+    expect(h.reasons.at(-1)).toBe(Reason.TrafficSwitched);
+  });
+
+  it('keeps the old pool for scaleDownDelay, then drains it and succeeds once it is gone', () => {
+    const h = started();
+    healthy(h);
+    h.command('promote');
+    h.advance(100);
+    h.advance(29_000);
+    expect(h.phase).toBe('scaleDownDelay');
+    expect(h.topology.pools.map((p) => p.name)).toContain('blue');
+    const down = h.advance(1_000);
+    expect(down).toContainEqual({ type: 'removePool', pool: 'blue' });
+    expect(h.phase).toBe('scalingDown');
+    expect(h.weights()).toEqual({ green: 100 });
+    h.advance(1_000);
+    expect(h.phase).toBe('scalingDown');
+    h.dropPool('blue');
+    h.advance(100);
+    expect(h.status).toBe('succeeded');
+    expect(h.reasons.at(-1)).toBe(Reason.RolloutSucceeded);
+  });
+
+  it('a promote that comes while instances still start switches as soon as they are healthy', () => {
+    const h = started();
+    h.command('promote');
+    h.advance(100);
+    expect(h.phase).toBe('waitingHealthy');
+    expect(h.reasons.at(-1)).toBe(Reason.PromoteRequested);
+    healthy(h);
+    expect(h.phase).toBe('scaleDownDelay');
+  });
+
+  it('promotes on its own after autoPromote, timed from when the pool became healthy', () => {
+    const h = started('{ blueGreen: { autoPromote: 20s, scaleDownDelay: 5s } }');
+    h.advance(5_000);
+    healthy(h);
+    expect(h.phase).toBe('awaitingPromote');
+    expect(h.status).toBe('progressing');
+    expect(describeBlueGreen(h.state as BlueGreenState, h.now)).toBe(
+      'waiting for promote (autoPromote in 20s)',
+    );
+    h.advance(19_999);
+    expect(h.phase).toBe('awaitingPromote');
+    h.advance(1);
+    expect(h.phase).toBe('scaleDownDelay');
+  });
+
+  it('pause holds autoPromote and the scale-down; resume lets them go', () => {
+    const h = started('{ blueGreen: { autoPromote: 10s, scaleDownDelay: 5s } }');
+    healthy(h);
+    h.command('pause');
+    h.advance(100);
+    expect(h.status).toBe('paused');
+    expect(h.reasons.at(-1)).toBe(Reason.Paused);
+    h.advance(60_000);
+    expect(h.phase).toBe('awaitingPromote');
+    h.command('resume');
+    h.advance(100);
+    expect(h.phase).toBe('scaleDownDelay');
+    h.command('pause');
+    h.advance(100);
+    h.advance(60_000);
+    expect(h.phase).toBe('scaleDownDelay');
+    h.command('resume');
+    h.advance(100);
+    expect(h.phase).toBe('scalingDown');
+  });
+
+  it('fails on startupTimeout with traffic untouched and the new pool removed', () => {
+    const h = started();
+    h.setPool('green', 2, 2, false);
+    h.advance(9_999);
+    expect(h.phase).toBe('waitingHealthy');
+    const actions = h.advance(1);
+    expect(actions).toContainEqual({ type: 'removePool', pool: 'green' });
+    expect(h.weights()).toEqual({ blue: 100 });
+    expect(h.topology.previewPool).toBeNull();
+    expect(h.reasons.at(-1)).toBe(Reason.StartupTimeout);
+    expect(h.status).toBe('progressing');
+    h.dropPool('green');
+    h.advance(100);
+    expect(h.status).toBe('failed');
+    expect(h.reasons.at(-1)).toBe(Reason.StartupTimeout);
+  });
+
+  it('abort before the switch keeps traffic on the live pool and removes the new one', () => {
+    const h = started();
+    healthy(h);
+    h.command('abort');
+    h.advance(100);
+    expect(h.weights()).toEqual({ blue: 100 });
+    expect(h.topology.pools.map((p) => p.name)).toEqual(['blue']);
+    h.dropPool('green');
+    h.advance(100);
+    expect(h.status).toBe('aborted');
+  });
+
+  it('abort after the switch, within scaleDownDelay, puts traffic back in one update', () => {
+    const h = started(
+      '{ blueGreen: { scaleDownDelay: 30s } }',
+      'hooks: { postRollback: "echo back" }',
+    );
+    healthy(h);
+    h.command('promote');
+    h.advance(100);
+    h.command('abort');
+    const actions = h.advance(10_000);
+    expect(routingUpdates(actions)).toBe(1);
+    expect(h.weights()).toEqual({ blue: 100 });
+    expect(actions).toContainEqual({ type: 'runHook', hook: 'postRollback' });
+    h.dropPool('green');
+    h.advance(100);
+    expect(h.status).toBe('aborted');
+  });
+
+  it('rollback within scaleDownDelay ends the rollout rolledBack', () => {
+    const h = started();
+    healthy(h);
+    h.command('promote');
+    h.advance(100);
+    h.command('rollback');
+    h.advance(100);
+    expect(h.weights()).toEqual({ blue: 100 });
+    h.dropPool('green');
+    h.advance(100);
+    expect(h.status).toBe('rolledBack');
+    expect(h.reasons.at(-1)).toBe(Reason.RolledBack);
+  });
+
+  it('ignores abort once the old pool is being stopped', () => {
+    const h = started('{ blueGreen: { scaleDownDelay: 0s } }');
+    healthy(h);
+    h.command('promote');
+    h.advance(100);
+    h.advance(100);
+    expect(h.phase).toBe('scalingDown');
+    h.command('abort');
+    h.advance(100);
+    expect(h.reasons.at(-1)).toBe(Reason.CommandIgnored);
+    expect(h.weights()).toEqual({ green: 100 });
+  });
+
+  it('runs preDeploy first; a failing preDeploy fails the rollout with nothing started', () => {
+    const h = new Harness({ spec: spec(BG, 'hooks: { preDeploy: "exit 1" }'), topology: V1_LIVE });
+    const first = h.tick();
+    expect(first).toContainEqual({ type: 'runHook', hook: 'preDeploy' });
+    expect(first.some((a) => a.type === 'startPool')).toBe(false);
+    // Asked again while it has no result, so a restarted controller reruns it.
+    expect(h.advance(100)).toContainEqual({ type: 'runHook', hook: 'preDeploy' });
+    h.hooks = { preDeploy: { ok: false, detail: 'exit code 1' } };
+    h.advance(100);
+    expect(h.weights()).toEqual({ blue: 100 });
+    h.advance(100);
+    expect(h.status).toBe('failed');
+    expect(h.reasons).toContain(Reason.HookFailed);
+  });
+
+  it('a passing preDeploy lets the pool start', () => {
+    const h = new Harness({ spec: spec(BG, 'hooks: { preDeploy: "true" }'), topology: V1_LIVE });
+    h.tick();
+    h.hooks = { preDeploy: { ok: true, detail: 'exit code 0' } };
+    const actions = h.advance(100);
+    expect(actions.some((a) => a.type === 'startPool')).toBe(true);
+    expect(h.phase).toBe('waitingHealthy');
+  });
+
+  it('a failing prePromote leaves traffic where it was', () => {
+    const h = started(BG, 'hooks: { prePromote: "false", postPromote: "true" }');
+    healthy(h);
+    h.command('promote');
+    h.advance(100);
+    expect(h.phase).toBe('prePromote');
+    h.hooks = { prePromote: { ok: false, detail: 'exit code 1' } };
+    h.advance(100);
+    expect(h.weights()).toEqual({ blue: 100 });
+    expect(h.hooksAsked).not.toContain('postPromote');
+  });
+
+  it('runs postDeploy with the pool on preview, before it takes traffic', () => {
+    const h = started(BG, 'hooks: { postDeploy: "true" }');
+    healthy(h);
+    expect(h.phase).toBe('postDeploy');
+    expect(h.topology.previewPool).toBe('green');
+    h.hooks = { postDeploy: { ok: true, detail: 'exit code 0' } };
+    h.advance(100);
+    expect(h.phase).toBe('awaitingPromote');
+  });
+
+  it('starts previewReplicas, and scales to full size before the switch', () => {
+    const h = started('{ blueGreen: { previewReplicas: 1 } }');
+    expect(h.topology.pools.find((p) => p.name === 'green')?.replicas).toBe(1);
+    h.setPool('green', 2, 1);
+    h.advance(100);
+    expect(h.phase).toBe('awaitingPromote');
+    h.command('promote');
+    h.advance(100);
+    expect(h.phase).toBe('scalingUp');
+    expect(h.topology.pools.find((p) => p.name === 'green')?.replicas).toBe(2);
+    expect(h.weights()).toEqual({ blue: 100, green: 0 });
+    h.setPool('green', 2, 2);
+    h.advance(100);
+    expect(h.weights()).toEqual({ green: 100, blue: 0 });
+  });
+
+  it('rejects canary and rolling beside a live version with a clear reason', () => {
+    const h = started('{ canary: { steps: [{ setWeight: 10 }] } }');
+    expect(h.status).toBe('failed');
+    expect(h.reasons).toEqual([Reason.StrategyNotSupported]);
+    expect(h.topology).toEqual(V1_LIVE);
+  });
+
+  it('resumes from persisted state as if never interrupted (restart mid-step)', () => {
+    const h = started('{ blueGreen: { autoPromote: 20s } }');
+    healthy(h);
+    // A new controller reads back exactly what was persisted: JSON round trip.
+    const saved = JSON.parse(JSON.stringify(h.state)) as BlueGreenState;
+    const resumed = new Harness({ spec: h.spec, topology: h.topology });
+    resumed.state = saved;
+    resumed.instances = h.instances;
+    resumed.now = h.now;
+    resumed.advance(10_000);
+    expect(resumed.phase).toBe('awaitingPromote');
+    resumed.advance(10_000);
+    expect(resumed.phase).toBe('scaleDownDelay');
+  });
+
+  it('handles each command once, even if it is observed again', () => {
+    const h = started();
+    healthy(h);
+    h.command('pause');
+    h.advance(100);
+    const events = h.reasons.length;
+    h.advance(100);
+    h.advance(100);
+    expect(h.reasons.length).toBe(events);
+  });
+
+  it('removes a pool left beside the live one before starting', () => {
+    const topology: Topology = {
+      ...V1_LIVE,
+      pools: [
+        ...V1_LIVE.pools,
+        { name: 'green', revision: 7, revisionId: 7, version: 'old', replicas: 1 },
+      ],
+    };
+    const h = new Harness({ spec: spec(BG), topology });
+    const actions = h.tick();
+    expect(actions[0]).toEqual({ type: 'removePool', pool: 'green' });
+    expect(h.topology.pools.find((p) => p.name === 'green')?.revision).toBe(2);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * `switchyard up --detach` / `status` / `down` as a user runs them: the real
+ * CLI binary, the real daemon with its controller and a real router process,
+ * in a temporary state directory. Afterwards no process of theirs is left.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // An exited process not yet reaped by its parent is gone for this test.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('switchyard up --detach / down', () => {
+  let dir: string;
+  let stateDir: string;
+  const started = new Set<number>();
+
+  const run = (args: string[]) => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHYARD_')),
+    );
+    return spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });
+  };
+  const pids = () => ({
+    daemon: JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as {
+      pid: number;
+      url: string;
+    },
+    router: (
+      JSON.parse(readFileSync(join(stateDir, 'router', 'router.json'), 'utf8')) as { pid: number }
+    ).pid,
+  });
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-daemon-'));
+    stateDir = join(dir, '.switchyard');
+  });
+  afterAll(() => {
+    // Only if an assertion failed midway: stop exactly what this test started.
+    for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts in the background, serves an empty status, refuses a second up, and stops with its router', async () => {
+    const up = run(['up', '--detach', '--state', stateDir]);
+    expect(up.stderr).toBe('');
+    expect(up.status).toBe(0);
+    const { daemon, router } = pids();
+    started.add(daemon.pid).add(router);
+    expect(up.stdout).toContain(`Switchyard is running at ${daemon.url} (pid ${daemon.pid})`);
+    expect(daemon.url).toMatch(/^http:\/\/127\.0\.0\.1:[0-9]+$/);
+    expect(alive(daemon.pid)).toBe(true);
+    expect(alive(router)).toBe(true);
+    expect(statSync(join(stateDir, 'token')).mode & 0o777).toBe(0o600);
+
+    // The CLI finds the daemon through .switchyard/ in its folder; no spec there: every service.
+    const status = run(['status', '--json']);
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({ services: [] });
+
+    // The API wants the token; healthz does not.
+    const denied = await request(`${daemon.url}/v1/services`);
+    expect(denied.statusCode).toBe(401);
+    await denied.body.dump();
+    const health = await request(`${daemon.url}/v1/healthz`);
+    expect(await health.body.json()).toMatchObject({ ok: true, pid: daemon.pid });
+
+    const again = run(['up', '--detach', '--state', stateDir]);
+    expect(again.status).toBe(3);
+    expect(again.stderr).toContain('already running');
+
+    const down = run(['down']);
+    expect(down.status).toBe(0);
+    expect(down.stdout).toContain(`Stopped the Switchyard daemon (pid ${daemon.pid})`);
+    expect(down.stdout).toContain(`Stopped the router (pid ${router})`);
+    expect(alive(daemon.pid)).toBe(false);
+    expect(alive(router)).toBe(false);
+
+    const after = run(['status']);
+    expect(after.status).toBe(2);
+    expect(after.stderr).toBe('Switchyard is not running here. Start it with `switchyard up`.\n');
+  });
+
+  it('keeps the router running with down --keep-router, and the next up uses it', () => {
+    expect(run(['up', '--detach', '--state', stateDir]).status).toBe(0);
+    const first = pids();
+    started.add(first.daemon.pid).add(first.router);
+
+    const down = run(['down', '--keep-router']);
+    expect(down.status).toBe(0);
+    expect(alive(first.daemon.pid)).toBe(false);
+    expect(alive(first.router)).toBe(true);
+
+    expect(run(['up', '--detach', '--state', stateDir]).status).toBe(0);
+    const second = pids();
+    started.add(second.daemon.pid);
+    expect(second.router).toBe(first.router);
+
+    expect(run(['down']).status).toBe(0);
+    expect(alive(second.daemon.pid)).toBe(false);
+    expect(alive(first.router)).toBe(false);
+  });
+});
