@@ -1,29 +1,39 @@
 /**
- * `switchyard demo`: a self-contained showcase on the local runtime. It runs
- * the real pieces: the router as its own process, instances under the process
- * runtime, and a load generator. It moves traffic from version 1 to version 2
- * and back, and counts failed requests, which must be 0.
- *
- * Until the controller exists, the demo drives the router directly, one
- * config generation per step. That is the same sequence of router updates a
- * blue/green rollout makes.
+ * `switchyard demo`: a self-contained showcase on the local runtime, on the
+ * real pieces: in a temporary state dir it starts the controller and the
+ * router the way the daemon does, deploys version 1 of the demo app
+ * (examples/demo-app) with 3 instances, then runs a blue/green deploy of
+ * version 2 and a rollback while the built-in load generator sends steady
+ * traffic (keep-alive, new connections, and slow requests in flight). It
+ * prints each step as the controller records it, counts failed requests
+ * (which must be 0), checks that after each switch every response comes from
+ * the new version, and leaves nothing running: every instance, the router,
+ * the controller and the temp dir go, also on Ctrl-C and on errors.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { RouterConfig, RouterInstance, RouterService } from '../router/config.ts';
-import { ROUTER_SERVICE_DEFAULTS, routerService } from '../router/config.ts';
-import { spawnRouter, type RouterProcess } from '../router/spawn-router.ts';
-import { ProcessRuntime } from '../runtime/process/process-runtime.ts';
+import { startController } from '../controller/start-controller.ts';
+import type { RunningController } from '../controller/start-controller.ts';
+import { routerPaths } from '../router/config-file.ts';
 import { findFreePort } from '../runtime/process/free-port.ts';
-import type { InstanceRecord } from '../runtime/runtime.ts';
+import { ProcessRuntime } from '../runtime/process/process-runtime.ts';
+import { parseSpec } from '../spec/index.ts';
+import type { ResolvedSpec } from '../spec/index.ts';
+import type { Rollout, StoredEvent } from '../state/store.ts';
 import { startLoad } from './load-generator.ts';
+import type { LoadRun } from './load-generator.ts';
 
 export interface DemoOptions {
-  /** Seconds each phase runs under load before the next switch. */
+  /** Seconds of steady traffic before each step, and of checking after each switch. */
   readonly phaseSeconds: number;
   readonly print: (line: string) => void;
+  /** Redraw a live status line (a terminal); plain lines otherwise. */
+  readonly status?: (line: string | undefined) => void;
+  /** Aborted (e.g. on Ctrl-C): the demo stops, cleans up and throws. */
+  readonly signal?: AbortSignal;
 }
 
 export interface DemoResult {
@@ -34,181 +44,281 @@ export interface DemoResult {
   readonly byVersion: Readonly<Record<string, number>>;
 }
 
-const SERVICE = 'demo/default';
+const KEY = { service: 'demo', environment: 'default' } as const;
 const REPLICAS = 3;
+const FINISHED = ['succeeded', 'failed', 'aborted', 'rolledBack'];
 const demoApp = fileURLToPath(new URL('../../examples/demo-app/server.js', import.meta.url));
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const { print } = options;
+  const { print, signal } = options;
+  const status = options.status ?? (() => undefined);
+  const started = Date.now();
+  const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
+  const say = (line: string) => {
+    status(undefined);
+    print(line);
+  };
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'switchyard-demo-'));
-  const runtime = new ProcessRuntime({ stateDir });
-  const started: InstanceRecord[] = [];
-  let router: RouterProcess | undefined;
-  let generation = 0;
-
-  const startPool = async (pool: string, version: string): Promise<InstanceRecord[]> => {
-    const records: InstanceRecord[] = [];
-    for (let i = 0; i < REPLICAS; i += 1) {
-      const record = await runtime.start({
-        service: 'demo',
-        environment: 'default',
-        revision: version === 'v1' ? 1 : 2,
-        version,
-        pool,
-        instanceId: `${pool}-${version}-${i}-${Date.now().toString(36)}`,
-        command: `"${process.execPath}" "${demoApp}"`,
-        env: {},
-        stopTimeoutMs: 10_000,
-      });
-      started.push(record);
-      records.push(record);
-    }
-    print(
-      `  started ${REPLICAS} instances of ${version} in pool ${pool}: ports ${records.map((r) => r.port).join(', ')}`,
-    );
-    return records;
-  };
-
-  const stopPool = async (records: readonly InstanceRecord[]): Promise<void> => {
-    await Promise.all(records.map((record) => runtime.stop(record)));
-    for (const record of records) started.splice(started.indexOf(record), 1);
-  };
+  let running: RunningController | undefined;
+  let load: LoadRun | undefined;
+  const watching = new AbortController();
+  let watcher: Promise<void> | undefined;
 
   try {
-    const listenPort = await findFreePort('127.0.0.1');
-    print(`Switchyard demo — state in ${stateDir}`);
-    const routerProcess = await spawnRouter({ stateDir });
-    router = routerProcess;
-    print(
-      `  router running (pid ${routerProcess.pid}), listening for clients on http://127.0.0.1:${listenPort}/`,
+    say(`Switchyard demo — state in ${stateDir}`);
+    running = await startController({ stateDir, tickMs: 100 });
+    const { controller, store } = running;
+    const routerPid = running.routerProcess?.pid ?? (await routerPidIn(stateDir));
+    const listen = await findFreePort('127.0.0.1');
+    let preview = await findFreePort('127.0.0.1');
+    while (preview === listen) preview = await findFreePort('127.0.0.1');
+    say(`  controller started; router running (pid ${routerPid})`);
+    say(
+      `  clients: http://127.0.0.1:${listen}/   preview of a new version: http://127.0.0.1:${preview}/`,
     );
+    const spec = demoSpec(listen, preview);
 
-    const service = (pools: RouterService['pools']): RouterConfig => ({
-      generation: (generation += 1),
-      services: [
-        routerService({
-          name: SERVICE,
-          listen: { port: listenPort, host: '127.0.0.1' },
-          pools,
-          // Fast checks so the demo moves quickly; a spec's defaults are 1s.
-          healthCheck: { ...ROUTER_SERVICE_DEFAULTS.healthCheck, intervalMs: 250 },
-          drainTimeoutMs: 10_000,
-        }),
-      ],
-    });
-    const pool = (name: string, weight: number, records: readonly InstanceRecord[]) => ({
-      name,
-      weight,
-      instances: records.map(toRouterInstance),
-    });
+    // Every event the controller records, printed as it happens; the ports of
+    // every instance it starts, printed once.
+    const seenInstances = new Set<string>();
+    const showEvents = () => {
+      for (const event of store.listEvents({ ...KEY, afterId: lastEvent })) {
+        lastEvent = event.id;
+        const line = describe(event);
+        if (line !== undefined) say(`${stamp()} ${line}`);
+      }
+      const fresh = store
+        .listInstances(KEY)
+        .filter((i) => !seenInstances.has(i.record.instanceId) && i.record.port > 0);
+      for (const byPool of groupBy(fresh, (i) => `${i.record.version} ${i.record.pool}`)) {
+        const first = byPool[0];
+        if (first === undefined || byPool.length < REPLICAS) continue;
+        for (const i of byPool) seenInstances.add(i.record.instanceId);
+        say(
+          `${stamp()}   ${first.record.version} in pool ${first.record.pool}: ports ${byPool.map((i) => i.record.port).join(', ')}`,
+        );
+      }
+      if (load !== undefined) {
+        const s = load.snapshot();
+        status(
+          `  live: ${s.sent} requests, ${s.failed} failed, ${s.inFlight} in flight, by version ${JSON.stringify(s.byVersion)}`,
+        );
+      }
+    };
+    let lastEvent = 0;
+    watcher = (async () => {
+      while (!watching.signal.aborted) {
+        showEvents();
+        await delay(100, undefined, { signal: watching.signal }).catch(() => undefined);
+      }
+      showEvents();
+    })();
 
-    print('1. Version 1 goes live');
-    const blue = await startPool('blue', 'v1');
-    await routerProcess.client.putConfig(service([pool('blue', 100, blue)]));
-    await routerProcess.waitHealthy(
-      SERVICE,
-      blue.map((r) => r.instanceId),
-    );
-    print('  all v1 instances passed their health checks');
-
-    const load = startLoad({
-      url: `http://127.0.0.1:${listenPort}/`,
-      concurrency: 8,
-      maxRequests: 200_000,
-      maxDurationMs: 120_000,
-      pauseMs: 5,
-    });
-    const report = (label: string) => {
+    const until = async <T>(check: () => T | undefined | false): Promise<T> => {
+      for (;;) {
+        signal?.throwIfAborted();
+        const value = check();
+        if (value !== undefined && value !== false) return value;
+        await delay(50, undefined, signal ? { signal } : {});
+      }
+    };
+    const pause = (seconds: number) => delay(seconds * 1000, undefined, signal ? { signal } : {});
+    const rollout = (id: number) => store.getRollout(id) as Rollout;
+    const phase = (id: number) =>
+      (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase;
+    const finished = async (id: number): Promise<Rollout> => {
+      const done = await until(() => FINISHED.includes(rollout(id).status) && rollout(id));
+      await delay(150); // let the watcher print the last events first
+      return done;
+    };
+    const liveCounts = (label: string) => {
+      if (load === undefined) return;
       const s = load.snapshot();
-      print(
-        `  ${label}: ${s.sent} requests, ${s.failed} failed, by version ${JSON.stringify(s.byVersion)}`,
+      say(
+        `${stamp()} ${label}: ${s.sent} requests, ${s.failed} failed, by version ${JSON.stringify(s.byVersion)}`,
       );
     };
-    await sleep(options.phaseSeconds * 1000);
-    report('steady traffic on v1');
 
-    // After a switch and the old pool's drain, every response must come from
-    // the new version: count what arrives over a while and say so.
+    // After a switch: once the new version answers through the router and
+    // every request sent before that has come back, count what arrives for
+    // a while; any response from another version is a stray.
     let strays = 0;
     const expectOnly = async (version: string): Promise<void> => {
-      const before = load.snapshot().byVersion;
-      await sleep(options.phaseSeconds * 500);
-      const after = load.snapshot().byVersion;
-      const since = Object.entries(after).map(([v, n]) => [v, n - (before[v] ?? 0)] as const);
+      const run = load as LoadRun;
+      await until(() => run.snapshot().lastVersion === version);
+      const mark = run.snapshot().sent;
+      await until(() => {
+        const oldest = run.snapshot().oldestInFlight;
+        return oldest === undefined || oldest > mark;
+      });
+      const before = run.snapshot();
+      await pause(Math.max(1, options.phaseSeconds / 2));
+      await until(() => run.snapshot().ok >= before.ok + 50);
+      const after = run.snapshot();
+      const since = Object.entries(after.byVersion).map(
+        ([v, n]) => [v, n - (before.byVersion[v] ?? 0)] as const,
+      );
       const total = since.reduce((sum, [, n]) => sum + n, 0);
       const others = since.filter(([v, n]) => v !== version && n > 0);
       strays += others.reduce((sum, [, n]) => sum + n, 0);
-      print(
+      say(
         others.length === 0
-          ? `  since then: ${total} responses, every one from ${version}`
-          : `  since then: ${total} responses, but ${JSON.stringify(Object.fromEntries(others))} came from another version`,
+          ? `${stamp()} after the switch: ${total} responses, every one from ${version}`
+          : `${stamp()} after the switch: ${total} responses, but ${JSON.stringify(Object.fromEntries(others))} came from another version`,
       );
     };
 
-    // One blue/green switch: start the new pool beside the live one at weight
-    // 0, wait for its health checks, move all traffic in one router update,
-    // then take the old pool out, wait for its drain and stop it.
-    const switchTo = async (
-      live: { name: string; version: string; records: readonly InstanceRecord[] },
-      next: { name: string; version: string },
-    ): Promise<InstanceRecord[]> => {
-      const records = await startPool(next.name, next.version);
-      await routerProcess.client.putConfig(
-        service([pool(live.name, 100, live.records), pool(next.name, 0, records)]),
-      );
-      await routerProcess.waitHealthy(
-        SERVICE,
-        records.map((r) => r.instanceId),
-      );
-      print(
-        `  all ${next.version} instances passed their health checks; switching traffic in one router update`,
-      );
-      await routerProcess.client.putConfig(
-        service([pool(live.name, 0, live.records), pool(next.name, 100, records)]),
-      );
-      await sleep(options.phaseSeconds * 500);
-      await routerProcess.client.putConfig(service([pool(next.name, 100, records)]));
-      await routerProcess.client.drain({
-        service: SERVICE,
-        instanceIds: live.records.map((r) => r.instanceId),
-        timeoutMs: 10_000,
-      });
-      await stopPool(live.records);
-      print(`  ${live.version} drained and stopped`);
-      await expectOnly(next.version);
-      return records;
+    say('');
+    say('1. Version 1 goes live (3 instances)');
+    const first = await controller.deploy({ ...KEY, version: 'v1', spec, requestedBy: 'demo' });
+    const firstDone = await finished(first.id);
+    if (firstDone.status !== 'succeeded')
+      throw new Error(`the deploy of v1 ended ${firstDone.status}: ${firstDone.reason ?? ''}`);
+
+    load = startLoad({
+      url: `http://127.0.0.1:${listen}/`,
+      concurrency: 8,
+      maxRequests: 1_000_000,
+      maxDurationMs: 110_000,
+      pauseMs: 5,
+      slowEvery: 10,
+      slowMs: 300,
+    });
+    say(
+      `${stamp()} load started: 8 clients (half keep-alive, half a new connection per request), every 10th request takes 300 ms`,
+    );
+    await pause(options.phaseSeconds);
+    liveCounts('steady traffic on v1');
+
+    // One blue/green rollout: the new pool starts beside the live one, is
+    // previewed, and takes all traffic on promote; the old pool is drained
+    // and stopped after scaleDownDelay.
+    const blueGreen = async (id: number, version: string): Promise<void> => {
+      await until(() => phase(id) === 'awaitingPromote' || FINISHED.includes(rollout(id).status));
+      if (phase(id) !== 'awaitingPromote')
+        throw new Error(`the rollout of ${version} ended ${rollout(id).status} before promote`);
+      const previewed = await versionAt(preview);
+      say(`${stamp()} preview listener answers with ${previewed ?? 'nothing'}`);
+      await pause(options.phaseSeconds / 2);
+      liveCounts('before the switch');
+      say(`${stamp()} promote: switch all traffic to ${version}`);
+      await controller.promote(KEY, { full: false });
+      await expectOnly(version);
+      liveCounts('after the switch');
+      const done = await finished(id);
+      if (done.status !== 'succeeded')
+        throw new Error(`the rollout of ${version} ended ${done.status}: ${done.reason ?? ''}`);
+      liveCounts(`${version} live; the old pool drained and stopped`);
     };
 
-    print('2. Blue/green deploy of version 2');
-    const green = await switchTo(
-      { name: 'blue', version: 'v1', records: blue },
-      { name: 'green', version: 'v2' },
+    say('');
+    say('2. Blue/green deploy of version 2');
+    const second = await controller.deploy({ ...KEY, version: 'v2', spec, requestedBy: 'demo' });
+    await blueGreen(second.id, 'v2');
+
+    say('');
+    say('3. Rollback to version 1');
+    const back = await controller.rollback(KEY, { requestedBy: 'demo' });
+    say(
+      `${stamp()} rollback requested: v1's pool is already stopped, so rollout ${back.id} starts ${back.version} again beside v2`,
     );
-    print('3. Rollback to version 1');
-    await switchTo(
-      { name: 'green', version: 'v2', records: green },
-      { name: 'blue', version: 'v1' },
-    );
+    await blueGreen(back.id, 'v1');
 
     load.stop();
     const result = await load.done;
-    print('');
-    print(
+    watching.abort();
+    await watcher;
+    say('');
+    say(
       `Result: ${result.sent} requests, ${result.failed} failed, by version ${JSON.stringify(result.byVersion)}`,
     );
-    for (const failure of result.failures.slice(0, 5)) print(`  failure: ${failure}`);
+    for (const failure of result.failures.slice(0, 5)) say(`  failure: ${failure}`);
+    say(`  ran for ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return { sent: result.sent, failed: result.failed, strays, byVersion: result.byVersion };
   } finally {
-    await Promise.allSettled(started.map((record) => runtime.stop(record, { timeoutMs: 5_000 })));
-    if (router) await router.stop();
-    await rm(stateDir, { recursive: true, force: true });
+    status(undefined);
+    load?.stop();
+    await load?.done;
+    watching.abort();
+    await watcher;
+    await cleanUp(stateDir, running);
   }
 }
 
-function toRouterInstance(record: InstanceRecord): RouterInstance {
-  return { id: record.instanceId, host: record.host, port: record.port };
+/** Stops the controller, every instance the store lists, the router; removes the state dir. */
+async function cleanUp(stateDir: string, running: RunningController | undefined): Promise<void> {
+  if (running !== undefined) {
+    await running.controller.stop().catch(() => undefined);
+    const runtime = new ProcessRuntime({ stateDir });
+    const instances = running.store.listInstances();
+    await Promise.allSettled(
+      instances.map(({ record }) =>
+        record.handle['pid'] === undefined
+          ? Promise.resolve()
+          : runtime.stop(record, { timeoutMs: 3_000 }),
+      ),
+    );
+    await running.close().catch(() => undefined);
+  }
+  if (running?.routerProcess !== undefined) {
+    await running.routerProcess.stop(5_000).catch(() => undefined);
+  } else {
+    // startController failed after it spawned the router, or found one: stop it by its PID.
+    const pid = await routerPidIn(stateDir).catch(() => undefined);
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  await rm(stateDir, { recursive: true, force: true });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function demoSpec(listen: number, preview: number): ResolvedSpec {
+  const text = [
+    'service: demo',
+    `runtime: { type: process, command: ${JSON.stringify(`"${process.execPath}" "${demoApp}"`)} }`,
+    'port: 3000',
+    `replicas: ${REPLICAS}`,
+    'healthCheck: { path: /healthz, interval: 200ms, timeout: 150ms, healthyThreshold: 2, unhealthyThreshold: 2, startupTimeout: 30s }',
+    `router: { listen: ${listen}, preview: ${preview}, drainTimeout: 5s }`,
+    'strategy: { blueGreen: { scaleDownDelay: 2s } }',
+  ].join('\n');
+  return parseSpec({ text, file: 'demo (built in)', env: {} });
+}
+
+/** One line for an event worth showing, or undefined. */
+function describe(event: StoredEvent): string | undefined {
+  return `${event.type.padEnd(17)} ${event.message}`;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return [...groups.values()];
+}
+
+async function routerPidIn(stateDir: string): Promise<number | undefined> {
+  try {
+    const info = JSON.parse(await readFile(routerPaths(stateDir).info, 'utf8')) as {
+      pid?: number;
+    };
+    return info.pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function versionAt(port: number): Promise<string | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    return ((await response.json()) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
 }

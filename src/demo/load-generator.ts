@@ -3,7 +3,9 @@
  * deploy happens, counting every failure and which version answered. Used by
  * the demo and by the zero-downtime system tests. Half the workers reuse
  * keep-alive connections, half open a new connection per request, because
- * both kinds of client must survive a switch.
+ * both kinds of client must survive a switch. With `slowEvery`, a share of
+ * the requests ask the app to take its time (`?delay=`), so some requests are
+ * always in flight when traffic moves.
  */
 import http from 'node:http';
 
@@ -16,6 +18,10 @@ export interface LoadOptions {
   readonly maxDurationMs: number;
   /** Pause between requests of one loop, to keep the rate modest. */
   readonly pauseMs?: number;
+  /** Every `slowEvery`-th request asks for a slow answer (`?delay=slowMs`). */
+  readonly slowEvery?: number;
+  /** How slow a slow request is. Default 300 ms. */
+  readonly slowMs?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +33,10 @@ export interface LoadResult {
   readonly byVersion: Readonly<Record<string, number>>;
   /** The version of the most recent successful response. */
   readonly lastVersion: string | undefined;
+  /** Requests sent but not answered yet. */
+  readonly inFlight: number;
+  /** Sequence number (1-based, in sending order) of the oldest request still in flight. */
+  readonly oldestInFlight: number | undefined;
 }
 
 export interface LoadRun {
@@ -45,6 +55,9 @@ export function startLoad(options: LoadOptions): LoadRun {
   let ok = 0;
   let lastVersion: string | undefined;
   let stopped = false;
+  const pending = new Set<number>();
+  const slowUrl = new URL(options.url);
+  slowUrl.searchParams.set('delay', String(options.slowMs ?? 300));
   const deadline = Date.now() + options.maxDurationMs;
 
   const snapshot = (): LoadResult => ({
@@ -54,13 +67,19 @@ export function startLoad(options: LoadOptions): LoadRun {
     failures: [...failures],
     byVersion: { ...byVersion },
     lastVersion,
+    inFlight: pending.size,
+    oldestInFlight: pending.size === 0 ? undefined : Math.min(...pending),
   });
 
   const loop = async (worker: number): Promise<void> => {
     const agent = worker % 2 === 0 ? keepAlive : false;
     while (!stopped && sent < options.maxRequests && Date.now() < deadline) {
       sent += 1;
-      const outcome = await getOnce(options.url, agent);
+      const seq = sent;
+      const slow = options.slowEvery !== undefined && seq % options.slowEvery === 0;
+      pending.add(seq);
+      const outcome = await getOnce(slow ? slowUrl.href : options.url, agent);
+      pending.delete(seq);
       if (outcome.status >= 200 && outcome.status < 300) {
         ok += 1;
         const version = outcome.version ?? 'unknown';

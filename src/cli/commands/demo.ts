@@ -6,7 +6,10 @@ export interface DemoCommandOptions {
   readonly duration?: string;
 }
 
-/** `switchyard demo`: exits 0 when no request failed, 1 otherwise. */
+/**
+ * `switchyard demo`: exits 0 when no request failed and no response came from
+ * an old version after a switch, 1 otherwise, 130 on Ctrl-C (after cleaning up).
+ */
 export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promise<number> {
   const phaseSeconds = Number(options.duration ?? '4');
   if (!Number.isFinite(phaseSeconds) || phaseSeconds < 1 || phaseSeconds > 60) {
@@ -15,7 +18,42 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promi
       `--duration must be a number of seconds from 1 to 60, not "${options.duration}".`,
     );
   }
-  const result = await runDemo({ phaseSeconds, print: (line) => io.stdout.write(`${line}\n`) });
+  const interrupted = new AbortController();
+  const onSigint = () => {
+    io.stdout.write('\nInterrupted: stopping everything the demo started…\n');
+    interrupted.abort(new Error('interrupted'));
+  };
+  process.once('SIGINT', onSigint);
+  // On a terminal, one status line is redrawn in place; otherwise plain lines only.
+  let shown = false;
+  const status = io.stdout.isTTY
+    ? (line: string | undefined) => {
+        if (line === undefined) {
+          if (shown) io.stdout.write('\r\x1b[2K');
+          shown = false;
+          return;
+        }
+        io.stdout.write(`\r\x1b[2K${line}`);
+        shown = true;
+      }
+    : undefined;
+  let result;
+  try {
+    result = await runDemo({
+      phaseSeconds,
+      print: (line) => io.stdout.write(`${line}\n`),
+      ...(status !== undefined && { status }),
+      signal: interrupted.signal,
+    });
+  } catch (error) {
+    if (interrupted.signal.aborted) {
+      io.stdout.write('Stopped; nothing is left running.\n');
+      return 130;
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
   if (result.failed === 0 && result.strays === 0) {
     io.stdout.write('No request failed: every switch happened with zero downtime.\n');
     return ExitCode.ok;
