@@ -36,7 +36,7 @@ import { DEFAULT_LOCK_LEASE_MS } from './lock-keeper.ts';
 import { mergeLogs } from './merge-logs.ts';
 import { keyOf, serviceTopology } from './rollout-data.ts';
 import type { RouterAdmin } from './router-sync.ts';
-import { history, rolloutView, serviceStatus } from './views.ts';
+import { history, instanceStates, rolloutView, serviceStatus } from './views.ts';
 
 export interface ControllerCommandsOptions {
   readonly store: StateStore;
@@ -117,6 +117,7 @@ export class ControllerCommands implements ControlPlane {
       store: this.#store,
       key,
       healthy: await this.#healthy(),
+      states: await instanceStates(this.#store, key, this.#runtimeFor),
       now: this.#now(),
     });
   }
@@ -276,7 +277,10 @@ export class ControllerCommands implements ControlPlane {
 
   async cleanup(key: ServiceEnv, options: { readonly apply: boolean }): Promise<CleanupPlan> {
     this.#checkKnown(key);
-    if (this.#store.activeRollout(keyOf(key)) !== undefined) return { pools: [] };
+    // A rollout in flight owns its pools (the old one is its rollback window):
+    // say so, rather than "nothing to clean up" beside a pool that takes no traffic.
+    const active = this.#store.activeRollout(keyOf(key));
+    if (active !== undefined) throw this.#activeError(key, active, 'clean up');
     const { topology } = serviceTopology(this.#store, key);
     const idle = topology.pools.filter(
       (p) => (topology.weights.find((w) => w.pool === p.name)?.weight ?? 0) === 0,

@@ -45,6 +45,8 @@ export interface ControllerOptions {
   readonly holderId: string;
   /** Time between two passes of the loop. Default 200 ms. */
   readonly tickMs?: number;
+  /** How often the loop inspects its instances to replace dead ones (by `clock`). Default 1 s. */
+  readonly inspectEveryMs?: number;
   readonly lockLeaseMs?: number;
   readonly hookTimeoutMs?: number;
 }
@@ -106,6 +108,7 @@ export class Controller extends ControllerCommands implements ControllerLifecycl
       locks: this.#locks,
       now,
       logger: this.#logger,
+      ...(options.inspectEveryMs !== undefined && { inspectEveryMs: options.inspectEveryMs }),
     });
   }
 

@@ -2,19 +2,24 @@
  * Makes a service's instances match its topology: starts what is missing
  * (recording each as planned first), marks what is no longer wanted, and
  * retires unwanted instances once the router no longer sends them traffic:
- * drain, stop, forget. Every step is idempotent, so after a crash the same
+ * drain, stop, forget. Wanted instances that died on their own (a crash, an
+ * OOM kill) are forgotten, so the router config drops them and the next
+ * converge replaces them, with a backoff when a pool keeps dying
+ * (restart-backoff.ts). Every step is idempotent, so after a crash the same
  * calls finish whatever was half done.
  */
 import { randomBytes } from 'node:crypto';
 import { SwitchyardError } from '../errors.ts';
 import { Reason } from '../rollout/reasons.ts';
 import type { PoolPlan, Topology } from '../rollout/topology.ts';
-import type { InstanceRecord, Runtime } from '../runtime/runtime.ts';
+import type { InstanceRecord, InstanceStatus, Runtime } from '../runtime/runtime.ts';
 import { durationMs } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { ServiceEnv, StateStore, StoredInstance } from '../state/store.ts';
 import type { Logger } from './logger.ts';
 import { isPlanned, plannedRecord } from './planned-instance.ts';
+import { DEFAULT_BACKOFF, recordExit } from './restart-backoff.ts';
+import type { BackoffPolicy, BackoffState } from './restart-backoff.ts';
 import { keyOf, routerServiceName } from './rollout-data.ts';
 import type { RouterAdmin } from './router-sync.ts';
 
@@ -22,6 +27,8 @@ import type { RouterAdmin } from './router-sync.ts';
 export const INSTANCE_STOP_TIMEOUT_MS = 10_000;
 /** After a failed start, the pool waits this long before trying again. */
 const START_RETRY_MS = 2_000;
+/** Log lines of a dead instance quoted in its InstanceExited event. */
+export const EXIT_LOG_LINES = 10;
 
 export interface InstanceManagerOptions {
   readonly store: StateStore;
@@ -34,6 +41,8 @@ export interface InstanceManagerOptions {
    * its own encrypted secret store, the daemon's environment (default).
    */
   readonly secretValue?: (name: string) => string | undefined;
+  /** How replacements of instances that died are spaced out. Default DEFAULT_BACKOFF. */
+  readonly backoff?: BackoffPolicy;
 }
 
 export class InstanceManager {
@@ -41,6 +50,8 @@ export class InstanceManager {
   readonly #retiring = new Map<string, Promise<void>>();
   readonly #starting = new Set<string>();
   readonly #retryAt = new Map<string, number>();
+  /** Per pool (poolKey): the streak of instances that died on their own. */
+  readonly #exits = new Map<string, BackoffState>();
 
   constructor(options: InstanceManagerOptions) {
     this.#options = options;
@@ -87,6 +98,82 @@ export class InstanceManager {
   }
 
   /**
+   * Inspects the service's wanted, started instances; each that is no longer
+   * running (exited, or gone without a trace) gets an InstanceExited event
+   * with its exit status and last log lines and is forgotten, so the router
+   * config leaves it out and the next converge starts a replacement in the
+   * same pool, once the pool's backoff allows. Returns how many were found.
+   */
+  async replaceExited(key: ServiceEnv): Promise<number> {
+    const { store, logger } = this.#options;
+    let found = 0;
+    for (const { record, desired } of store.listInstances(keyOf(key))) {
+      const id = record.instanceId;
+      if (!desired || isPlanned(record) || this.#starting.has(id) || this.#retiring.has(id))
+        continue;
+      const runtime = this.#options.runtimeFor(record.runtime);
+      let status: InstanceStatus;
+      try {
+        status = await runtime.inspect(record);
+      } catch (error) {
+        logger.warn({ err: error, instanceId: id }, 'Could not inspect an instance.');
+        continue;
+      }
+      if (status.state === 'running') continue;
+      // It may have been retired or replaced while we looked.
+      const now = store.listInstances(keyOf(key)).find((i) => i.record.instanceId === id);
+      if (now === undefined || !now.desired) continue;
+      found += 1;
+      await this.#forgetExited(key, record, status, await lastLines(runtime, record));
+    }
+    return found;
+  }
+
+  async #forgetExited(
+    key: ServiceEnv,
+    record: InstanceRecord,
+    status: InstanceStatus,
+    logTail: readonly string[],
+  ): Promise<void> {
+    const { store } = this.#options;
+    const poolKey = poolKeyOf(key, record.pool, record.revision);
+    const now = this.#options.now().getTime();
+    const streak = recordExit(
+      this.#exits.get(poolKey),
+      now,
+      this.#options.backoff ?? DEFAULT_BACKOFF,
+    );
+    this.#exits.set(poolKey, streak);
+    const delayMs = streak.notBefore - now;
+    const how =
+      status.state === 'gone'
+        ? 'is gone (no exit status was recorded)'
+        : `exited (${status.signal != null ? `signal ${status.signal}` : `exit code ${status.exitCode ?? 'unknown'}`})`;
+    const next =
+      delayMs > 0
+        ? `exit ${streak.exits} in a row in pool ${record.pool}: backing off, the replacement starts in ${formatMs(delayMs)}`
+        : `starting a replacement in pool ${record.pool}`;
+    store.removeInstance(record.instanceId);
+    store.appendEvent({
+      ...keyOf(key),
+      type: 'instance.exited',
+      reason: Reason.InstanceExited,
+      message: `Instance ${record.instanceId} (${record.version}, pool ${record.pool}) ${how}; ${next}.${logTail.length > 0 ? ` Last log lines:\n${logTail.join('\n')}` : ''}`,
+      data: {
+        instanceId: record.instanceId,
+        pool: record.pool,
+        revision: record.revision,
+        state: status.state,
+        exitCode: status.exitCode ?? null,
+        signal: status.signal ?? null,
+        logTail: [...logTail],
+        exitsInRow: streak.exits,
+        restartDelayMs: delayMs,
+      },
+    });
+  }
+
+  /**
    * Drains and stops every unwanted, started instance of the service, in the
    * background. Call it after the router config that leaves them out is applied.
    */
@@ -107,8 +194,9 @@ export class InstanceManager {
 
   async #startMissing(key: ServiceEnv, plan: PoolPlan, count: number): Promise<void> {
     const { store, logger } = this.#options;
-    const poolKey = `${key.service}/${key.environment}/${plan.name}/${plan.revision}`;
+    const poolKey = poolKeyOf(key, plan.name, plan.revision);
     if ((this.#retryAt.get(poolKey) ?? 0) > Date.now()) return;
+    if ((this.#exits.get(poolKey)?.notBefore ?? 0) > this.#options.now().getTime()) return;
     const revision = store.getRevision(plan.revisionId);
     if (revision === undefined) {
       logger.error({ plan }, 'The revision of a pool is missing from the store; cannot start it.');
@@ -205,6 +293,25 @@ export class InstanceManager {
       );
     }
   }
+}
+
+function poolKeyOf(key: ServiceEnv, pool: string, revision: number): string {
+  return `${key.service}/${key.environment}/${pool}/${revision}`;
+}
+
+/** The instance's last log lines; none when its logs cannot be read. */
+async function lastLines(runtime: Runtime, record: InstanceRecord): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    for await (const line of runtime.logs(record, { tail: EXIT_LOG_LINES })) lines.push(line);
+  } catch {
+    // Logs are a courtesy here: the exit is reported without them.
+  }
+  return lines.slice(-EXIT_LOG_LINES);
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function revisionIdOf(store: StateStore, record: InstanceRecord): number | undefined {

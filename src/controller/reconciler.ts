@@ -1,5 +1,8 @@
 /**
  * One pass of the control loop. For every service it
+ *   0. every `inspectEveryMs` (by the injected clock), inspects its wanted
+ *      instances and forgets those that died on their own, so they leave the
+ *      router config and are replaced (InstanceManager.replaceExited);
  *   1. advances the rollout in flight: asks the strategy for the next step
  *      and PERSISTS it (state, topology, status, event) before anything acts;
  *   2. makes instances match the persisted topology (starts are recorded first);
@@ -25,6 +28,8 @@ import { keyOf, rolloutData, routerServiceName, serviceTopology } from './rollou
 import type { RouterAdmin, RouterSync } from './router-sync.ts';
 
 export const ROLLOUT_STEP_EVENT = 'rollout.step';
+/** How often the loop inspects the instances it owns. */
+export const DEFAULT_INSPECT_EVERY_MS = 1_000;
 
 export interface ReconcilerOptions {
   readonly store: StateStore;
@@ -35,10 +40,13 @@ export interface ReconcilerOptions {
   readonly locks: LockKeeper;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Default DEFAULT_INSPECT_EVERY_MS. */
+  readonly inspectEveryMs?: number;
 }
 
 export class Reconciler {
   readonly #o: ReconcilerOptions;
+  #lastInspect: number | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -46,15 +54,27 @@ export class Reconciler {
 
   async pass(): Promise<void> {
     const { store, router, routerSync, instances } = this.#o;
+    const inspect = this.#inspectDue();
     const health = await healthyIds(router);
     const keys = store.listServices();
     for (const key of keys) {
+      if (inspect) await instances.replaceExited(key);
       const active = store.activeRollout(keyOf(key));
       if (active !== undefined) this.#advance(active, health);
       await instances.converge(key, serviceTopology(store, key).topology);
     }
     await routerSync.apply(buildRouterServices(store));
     for (const key of keys) instances.retireUnwanted(key);
+  }
+
+  /** True once per `inspectEveryMs` of the injected clock (and when it went backwards). */
+  #inspectDue(): boolean {
+    const now = this.#o.now().getTime();
+    const every = this.#o.inspectEveryMs ?? DEFAULT_INSPECT_EVERY_MS;
+    const last = this.#lastInspect;
+    if (last !== undefined && now >= last && now - last < every) return false;
+    this.#lastInspect = now;
+    return true;
   }
 
   /** Runs the strategy once for the rollout and persists the step before acting on it. */

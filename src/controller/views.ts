@@ -1,10 +1,10 @@
 /**
  * Read-only views for `status` and `history`, built from the store (and the
- * router's health when a router is at hand).
+ * router's health and the runtime's view of each instance when at hand).
  */
 import { describeBlueGreen } from '../rollout/blue-green.ts';
 import { livePool } from '../rollout/topology.ts';
-import type { InstanceState } from '../runtime/runtime.ts';
+import type { InstanceState, InstanceStatus, Runtime } from '../runtime/runtime.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { Revision, Rollout, ServiceEnv, StateStore } from '../state/store.ts';
 import type { HistoryEntry, PoolView, RolloutView, ServiceStatus } from './control-plane.ts';
@@ -32,6 +32,8 @@ export function serviceStatus(options: {
   store: StateStore;
   key: ServiceEnv;
   healthy: ReadonlySet<string>;
+  /** What the runtime says of each instance, by instanceId; a missing one reads 'running'. */
+  states?: ReadonlyMap<string, InstanceState>;
   now: Date;
 }): ServiceStatus {
   const { store, healthy, now } = options;
@@ -54,7 +56,8 @@ export function serviceStatus(options: {
       weight: topology.weights.find((w) => w.pool === name)?.weight ?? 0,
       instances: mine.map(({ record, desired }) => {
         const planned = isPlanned(record);
-        const state: InstanceState = 'running';
+        // A planned instance is being started: running as far as status goes.
+        const state: InstanceState = options.states?.get(record.instanceId) ?? 'running';
         return {
           instanceId: record.instanceId,
           pool: record.pool,
@@ -64,7 +67,10 @@ export function serviceStatus(options: {
           port: record.port,
           state,
           healthy:
-            desired && !planned && healthy.has(`${routerServiceName(key)} ${record.instanceId}`),
+            desired &&
+            !planned &&
+            state === 'running' &&
+            healthy.has(`${routerServiceName(key)} ${record.instanceId}`),
           startedAt: record.startedAt,
         };
       }),
@@ -83,6 +89,34 @@ export function serviceStatus(options: {
     },
     lock: store.getLock(key) ?? null,
   };
+}
+
+/**
+ * The real state of each started instance of the service, from its runtime
+ * (for the process runtime, /proc reads). One that cannot be inspected is
+ * left out (status reads it as running).
+ */
+export async function instanceStates(
+  store: StateStore,
+  key: ServiceEnv,
+  runtimeFor: (type: string) => Runtime,
+): Promise<Map<string, InstanceState>> {
+  const states = new Map<string, InstanceState>();
+  await Promise.all(
+    store
+      .listInstances(keyOf(key))
+      .filter(({ record }) => !isPlanned(record))
+      .map(async ({ record }) => {
+        let status: InstanceStatus;
+        try {
+          status = await runtimeFor(record.runtime).inspect(record);
+        } catch {
+          return;
+        }
+        states.set(record.instanceId, status.state);
+      }),
+  );
+  return states;
 }
 
 export function history(

@@ -34,6 +34,7 @@ export const Reason = {
   InstanceStarted: 'InstanceStarted',
   InstanceStartFailed: 'InstanceStartFailed',
   InstanceStopped: 'InstanceStopped',
+  InstanceExited: 'InstanceExited',
   OrphanStopped: 'OrphanStopped',
   RouterUpdated: 'RouterUpdated',
   TrafficSet: 'TrafficSet',
