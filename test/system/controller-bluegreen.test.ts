@@ -98,6 +98,9 @@ describe('controller: blue/green under load', () => {
       maxRequests: 1_000_000,
       maxDurationMs: 600_000,
       pauseMs: 5,
+      // Every 8th request takes 300 ms, so requests are in flight at every switch.
+      slowEvery: 8,
+      slowMs: 300,
     });
     expect(await expectOnly(load, 'v1')).toEqual({ v1: expect.any(Number) });
   });
