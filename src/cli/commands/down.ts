@@ -1,13 +1,15 @@
 /**
  * `switchyard down [--keep-router] [--state DIR]`: stops the daemon of the
- * `.switchyard/` found upward from here, then its router (unless
- * --keep-router). Instances are left to the next `up` to adopt or remove.
+ * `.switchyard/` found upward from here, then its router and the instances.
+ * With --keep-router, the router and the instances keep serving traffic and
+ * the next `up` adopts them (a daemon restart with no downtime).
  * Nothing running is not an error: `down` twice is fine.
  */
 import path from 'node:path';
 import { ExitCode } from '../../errors.ts';
 import { daemonPaths } from '../../daemon/paths.ts';
 import { stopDaemon } from '../../daemon/stop-daemon.ts';
+import { stopInstances } from '../../daemon/stop-instances.ts';
 import { currentUser } from '../client/api-client.ts';
 import { findStateDir } from '../client/find-state-dir.ts';
 import type { CliIO } from '../io.ts';
@@ -37,6 +39,12 @@ export async function downCommand(options: DownOptions, io: CliIO): Promise<numb
     io.stdout.write(`Stopped the Switchyard daemon (pid ${result.daemonPid}).\n`);
   if (result.routerPid !== undefined)
     io.stdout.write(`Stopped the router (pid ${result.routerPid}).\n`);
-  else if (options.keepRouter) io.stdout.write('The router keeps running and serving traffic.\n');
+  if (options.keepRouter) {
+    io.stdout.write('The router and the instances keep running and serving traffic.\n');
+  } else {
+    const stopped = await stopInstances({ stateDir });
+    if (stopped > 0)
+      io.stdout.write(`Stopped ${stopped} instance(s); \`switchyard up\` starts them again.\n`);
+  }
   return ExitCode.ok;
 }

@@ -3,5 +3,8 @@ import type { CliIO } from '../io.ts';
 import { steer, type SteerOptions } from './steer.ts';
 
 export function pauseCommand(options: SteerOptions, io: CliIO): Promise<number> {
-  return steer(options, io, (client, key) => client.pause(key));
+  return steer(options, io, {
+    asked: 'Pause requested.',
+    call: (client, key) => client.pause(key),
+  });
 }

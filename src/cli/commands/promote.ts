@@ -7,5 +7,8 @@ export interface PromoteOptions extends SteerOptions {
 }
 
 export function promoteCommand(options: PromoteOptions, io: CliIO): Promise<number> {
-  return steer(options, io, (client, key) => client.promote(key, options.full ?? false));
+  return steer(options, io, {
+    asked: options.full ? 'Full promote requested.' : 'Promote requested.',
+    call: (client, key) => client.promote(key, options.full ?? false),
+  });
 }

@@ -3,5 +3,8 @@ import type { CliIO } from '../io.ts';
 import { steer, type SteerOptions } from './steer.ts';
 
 export function resumeCommand(options: SteerOptions, io: CliIO): Promise<number> {
-  return steer(options, io, (client, key) => client.resume(key));
+  return steer(options, io, {
+    asked: 'Resume requested.',
+    call: (client, key) => client.resume(key),
+  });
 }

@@ -8,5 +8,11 @@ export interface RollbackOptions extends SteerOptions {
 }
 
 export function rollbackCommand(options: RollbackOptions, io: CliIO): Promise<number> {
-  return steer(options, io, (client, key) => client.rollback(key, options.to));
+  return steer(options, io, {
+    asked:
+      options.to === undefined
+        ? 'Rollback requested.'
+        : `Rollback to revision ${options.to} requested.`,
+    call: (client, key) => client.rollback(key, options.to),
+  });
 }

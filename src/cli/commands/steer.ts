@@ -15,14 +15,24 @@ export interface SteerOptions extends ClientOptions {
   readonly json?: boolean;
 }
 
+/**
+ * The command is an intent the controller's loop acts on a moment later, so
+ * the answer says what was asked, then where the rollout is right now.
+ */
+export interface SteerCall {
+  /** e.g. "Promote requested." */
+  readonly asked: string;
+  readonly call: (client: ApiClient, key: ServiceEnv) => Promise<RolloutView>;
+}
+
 export async function steer(
   options: SteerOptions,
   io: CliIO,
-  call: (client: ApiClient, key: ServiceEnv) => Promise<RolloutView>,
+  steering: SteerCall,
 ): Promise<number> {
   const { client, key } = await commandContext(options, io);
-  const rollout = await call(client, key);
+  const rollout = await steering.call(client, key);
   if (options.json) printJson(io, rollout);
-  else io.stdout.write(`${rolloutSentence(rollout)}\n`);
+  else io.stdout.write(`${steering.asked} Now: ${rolloutSentence(rollout)}\n`);
   return ExitCode.ok;
 }

@@ -1,0 +1,39 @@
+/**
+ * `switchyard down` (without --keep-router) stops the instances too, after
+ * the daemon is gone: with neither controller nor router, an instance serves
+ * nobody. Their records leave the store; the rollouts' topology stays, so the
+ * next `up` starts the same pools again.
+ */
+import { createRuntime, type RuntimeType } from '../runtime/create-runtime.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { openStateStore } from '../state/index.ts';
+
+/** How long one instance may take to finish its requests and exit. */
+const STOP_TIMEOUT_MS = 10_000;
+
+export async function stopInstances(options: { readonly stateDir: string }): Promise<number> {
+  const store = openStateStore({ dir: options.stateDir });
+  try {
+    const runtimes = new Map<string, Runtime>();
+    const runtimeOf = (type: string): Runtime => {
+      let runtime = runtimes.get(type);
+      if (!runtime) {
+        runtime = createRuntime({ type: type as RuntimeType, stateDir: options.stateDir });
+        runtimes.set(type, runtime);
+      }
+      return runtime;
+    };
+    const stored = store.listInstances();
+    await Promise.all(
+      stored.map(async ({ record }) => {
+        // A planned record never got a process; the runtime checks identity before any signal.
+        if (record.handle['pid'] !== undefined)
+          await runtimeOf(record.runtime).stop(record, { timeoutMs: STOP_TIMEOUT_MS });
+        store.removeInstance(record.instanceId);
+      }),
+    );
+    return stored.length;
+  } finally {
+    store.close();
+  }
+}
