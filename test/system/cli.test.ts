@@ -415,4 +415,24 @@ describe('the switchyard CLI against a real daemon', () => {
       expect(result.stdout).toBe('');
     }
   });
+
+  it('up after down starts the same pools again and serves the last version', async () => {
+    const up = await sy('up', '--detach');
+    expect(up.code).toBe(0);
+    daemonPid = (JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as { pid: number })
+      .pid;
+    routerPid = (
+      JSON.parse(readFileSync(join(stateDir, 'router', 'router.json'), 'utf8')) as { pid: number }
+    ).pid;
+    await until('the service to answer again after up', async () => {
+      try {
+        return (await servedVersion()) === '1';
+      } catch {
+        return false;
+      }
+    });
+    const down = await sy('down');
+    expect(down.code).toBe(0);
+    expect(processesMentioning(`SWITCHYARD_SERVICE=${service}`)).toEqual([]);
+  });
 });
