@@ -1,0 +1,455 @@
+/**
+ * Shared parts of the benchmarks: temp dirs, pinned child processes stopped by
+ * PID, the reference data planes (nginx, HAProxy, a naive node:http proxy),
+ * Switchyard's router as its own process, wrk and a fixed-rate generator.
+ * Loopback only; every load is bounded in time; everything started here is
+ * tracked and stopped by `cleanup()`.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import net from 'node:net';
+import { findFreePort } from '../src/runtime/process/free-port.ts';
+import { spawnRouter, type RouterProcess } from '../src/router/spawn-router.ts';
+import { routerService, type RouterConfig, type RouterPool } from '../src/router/config.ts';
+
+export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+/** The proxies under test run here; wrk, the load generators and the upstreams on the other core. */
+export const PROXY_CORE = '0';
+export const LOAD_CORE = '1';
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+const routers = new Set<RouterProcess>();
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `switchyard-bench-${prefix}-`));
+  dirs.add(dir);
+  return dir;
+}
+
+export function freePort(): Promise<number> {
+  return findFreePort('127.0.0.1');
+}
+
+/** Starts `command` pinned to `core` with taskset; tracked for cleanup. */
+export function startPinned(core: string, command: string, args: readonly string[]): ChildProcess {
+  const child = spawn('taskset', ['-c', core, command, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4000) stderr += chunk.toString();
+  });
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (code !== 0 && code !== null && !stopping.has(child))
+      process.stderr.write(`bench: ${command} exited ${code}: ${stderr}\n`);
+    void signal;
+  });
+  children.add(child);
+  return child;
+}
+
+const stopping = new Set<ChildProcess>();
+
+export async function stopChild(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  stopping.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+export function trackChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+const hooks: (() => Promise<void>)[] = [];
+/** Runs before processes are stopped (e.g. stop instances a controller started). */
+export function onCleanup(hook: () => Promise<void>): void {
+  hooks.push(hook);
+}
+
+export async function cleanup(): Promise<void> {
+  for (const hook of hooks.splice(0)) await hook().catch(() => undefined);
+  await Promise.allSettled([...routers].map((r) => r.stop(5000)));
+  routers.clear();
+  await Promise.allSettled([...children].map((c) => stopChild(c)));
+  await Promise.allSettled([...dirs].map((d) => rm(d, { recursive: true, force: true })));
+  dirs.clear();
+}
+
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
+    await sleep(25);
+  }
+}
+
+// ---------------------------------------------------------------- nginx
+
+const NGINX_BASE = (dir: string): string => `
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests 1000000;
+  include ${dir}/site.conf;
+}
+`;
+
+export interface Nginx {
+  readonly child: ChildProcess;
+  readonly dir: string;
+  /** Rewrites site.conf and sends SIGHUP (a graceful reload). */
+  reload(site: string): Promise<void>;
+}
+
+export async function startNginx(core: string, site: string, waitPorts: number[]): Promise<Nginx> {
+  const dir = await tempDir('nginx');
+  await writeFile(join(dir, 'nginx.conf'), NGINX_BASE(dir));
+  await writeFile(join(dir, 'site.conf'), site);
+  const child = startPinned(core, '/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+  for (const port of waitPorts) await waitForPort(port);
+  return {
+    child,
+    dir,
+    async reload(next: string) {
+      await writeFile(join(dir, 'site.conf'), next);
+      // The master is the exec'd taskset child itself.
+      process.kill(child.pid as number, 'SIGHUP');
+    },
+  };
+}
+
+/** Two tiny native upstreams (one nginx worker) answering `ok` to everything, on `core`. */
+export async function startUpstreams(core: string): Promise<{ ports: [number, number] }> {
+  const a = await freePort();
+  let b = await freePort();
+  while (b === a) b = await freePort();
+  const site = [a, b]
+    .map(
+      (port, i) => `server { listen 127.0.0.1:${port}; keepalive_timeout 60s;
+  location / { default_type text/plain; return 200 "ok${i + 1}\\n"; } }`,
+    )
+    .join('\n');
+  await startNginx(core, site, [a, b]);
+  return { ports: [a, b] };
+}
+
+export function nginxProxySite(
+  listen: number,
+  upstreams: readonly number[],
+  weights?: readonly number[],
+): string {
+  const servers = upstreams
+    .map((p, i) => `  server 127.0.0.1:${p}${weights ? ` weight=${weights[i]}` : ''};`)
+    .join('\n');
+  return `upstream backends {
+${servers}
+  keepalive 32;
+}
+server {
+  listen 127.0.0.1:${listen};
+  keepalive_timeout 60s;
+  location / {
+    proxy_pass http://backends;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+  }
+}`;
+}
+
+// ---------------------------------------------------------------- HAProxy
+
+export interface HAProxy {
+  readonly child: ChildProcess;
+  readonly socket: string;
+  command(line: string): Promise<string>;
+}
+
+export async function startHAProxy(
+  core: string,
+  listen: number,
+  upstreams: readonly number[],
+  weights?: readonly number[],
+): Promise<HAProxy> {
+  const dir = await tempDir('haproxy');
+  const socket = join(dir, 'admin.sock');
+  const servers = upstreams
+    .map((p, i) => `  server s${i + 1} 127.0.0.1:${p} weight ${weights ? weights[i] : 1}`)
+    .join('\n');
+  const cfg = `global
+  nbthread 1
+  maxconn 4000
+  stats socket ${socket} level admin
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  timeout http-keep-alive 30s
+  option http-keep-alive
+frontend fe
+  bind 127.0.0.1:${listen}
+  default_backend be
+backend be
+  balance roundrobin
+  http-reuse always
+${servers}
+`;
+  await writeFile(join(dir, 'haproxy.cfg'), cfg);
+  const child = startPinned(core, '/usr/sbin/haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
+  await waitForPort(listen);
+  return {
+    child,
+    socket,
+    command: (line) =>
+      new Promise((resolve, reject) => {
+        const conn = net.connect(socket);
+        let out = '';
+        conn.on('data', (d: Buffer) => (out += d.toString()));
+        conn.on('end', () => resolve(out));
+        conn.on('error', reject);
+        conn.end(`${line}\n`);
+      }),
+  };
+}
+
+// ---------------------------------------------------------------- naive node proxy
+
+export async function startNodeProxy(
+  core: string,
+  listen: number,
+  upstreams: readonly number[],
+): Promise<ChildProcess> {
+  const child = startPinned(core, process.execPath, [
+    join(BENCH_DIR, 'naive-proxy.ts'),
+    String(listen),
+    ...upstreams.map(String),
+  ]);
+  await waitForPort(listen);
+  return child;
+}
+
+// ---------------------------------------------------------------- Switchyard
+
+export const SERVICE = 'bench/default';
+
+export function benchConfig(
+  generation: number,
+  listen: number,
+  pools: readonly RouterPool[],
+  drainTimeoutMs = 5000,
+): RouterConfig {
+  return {
+    generation,
+    services: [
+      routerService({
+        name: SERVICE,
+        listen: { port: listen, host: '127.0.0.1' },
+        pools,
+        healthCheck: {
+          path: '/healthz',
+          intervalMs: 500,
+          timeoutMs: 400,
+          healthyThreshold: 1,
+          unhealthyThreshold: 2,
+        },
+        drainTimeoutMs,
+      }),
+    ],
+  };
+}
+
+export function pool(name: string, weight: number, ports: readonly number[]): RouterPool {
+  return {
+    name,
+    weight,
+    instances: ports.map((port) => ({ id: `${name}-${port}`, host: '127.0.0.1', port })),
+  };
+}
+
+/** Switchyard's router as its own process (src/router/bin.ts), pinned to `core`. */
+export async function startSwitchyard(core: string): Promise<RouterProcess & { stateDir: string }> {
+  const stateDir = await tempDir('router');
+  const router = await spawnRouter({ stateDir });
+  routers.add(router);
+  // Pin every thread of the router process.
+  execFileSync('taskset', ['-a', '-cp', core, String(router.pid)], { stdio: 'ignore' });
+  return Object.assign(router, { stateDir });
+}
+
+export function trackRouter(router: RouterProcess): void {
+  routers.add(router);
+}
+
+export async function configureSwitchyard(
+  router: RouterProcess,
+  config: RouterConfig,
+): Promise<void> {
+  await router.client.putConfig(config);
+  const ids = config.services.flatMap((s) => s.pools.flatMap((p) => p.instances.map((i) => i.id)));
+  await router.waitHealthy(SERVICE, ids, 10_000);
+  const port = config.services[0]?.listen.port;
+  if (port !== undefined) await waitForPort(port);
+}
+
+// ---------------------------------------------------------------- load
+
+export interface WrkResult {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+export function wrk(url: string, seconds: number, connections = 50): Promise<WrkResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'taskset',
+      ['-c', LOAD_CORE, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      children.delete(child);
+      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      const p50 = parseWrkLatency(/\s50%\s+([\d.]+\w+)/.exec(out)?.[1]);
+      const p99 = parseWrkLatency(/\s99%\s+([\d.]+\w+)/.exec(out)?.[1]);
+      const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      const errors = non2xx + (errs ? errs.slice(1).reduce((s, v) => s + Number(v), 0) : 0);
+      resolve({ rps, p50Ms: p50, p99Ms: p99, errors });
+    });
+  });
+}
+
+function parseWrkLatency(text: string | undefined): number {
+  if (text === undefined) return NaN;
+  const m = /([\d.]+)(us|ms|s|m)/.exec(text);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'us':
+      return n / 1000;
+    case 'ms':
+      return n;
+    case 's':
+      return n * 1000;
+    default:
+      return n * 60_000;
+  }
+}
+
+export interface RateResult {
+  readonly sent: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** Open-loop fixed-rate load (bench/fixed-rate.ts) in its own process on the load core. */
+export function fixedRate(url: string, rate: number, seconds: number): Promise<RateResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'taskset',
+      [
+        '-c',
+        LOAD_CORE,
+        process.execPath,
+        join(BENCH_DIR, 'fixed-rate.ts'),
+        url,
+        String(rate),
+        String(seconds),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      children.delete(child);
+      if (code !== 0) return reject(new Error(`fixed-rate exited ${code}`));
+      resolve(JSON.parse(out) as RateResult);
+    });
+  });
+}
+
+// ---------------------------------------------------------------- facts
+
+export async function rssKb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+export function fmt(n: number, digits = 0): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Runs `main`, always cleaning up, also on Ctrl-C. */
+export function runBench(main: () => Promise<void>): void {
+  const onSignal = (): void => {
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  main().then(
+    async () => {
+      await cleanup();
+      process.exit(0);
+    },
+    async (error: unknown) => {
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      await cleanup();
+      process.exit(1);
+    },
+  );
+}
+
+export function isMain(url: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(url) === process.argv[1];
+}
