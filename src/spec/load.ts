@@ -88,7 +88,14 @@ export function parseSpec(options: ParseSpecOptions): ResolvedSpec {
   if (syntax.length > 0) throw new SpecError(syntax);
 
   const issues = new IssueList(source);
-  const contents = source.document.toJS() as unknown;
+  let contents: unknown;
+  try {
+    contents = source.document.toJS();
+  } catch (error) {
+    // An unresolved or excessive alias: found only when the document becomes data.
+    if (error instanceof ReferenceError) throw new SpecError([source.aliasIssue(error)]);
+    throw error;
+  }
   if (!isMapping(contents)) {
     throw new SpecError([
       {

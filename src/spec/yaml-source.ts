@@ -10,6 +10,7 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  visit,
   type Document,
   type Node,
 } from 'yaml';
@@ -55,6 +56,30 @@ export class SpecSource {
         message: `this is not valid YAML: ${sentence.replace(/\.$/, '')}; fix the syntax here.`,
       };
     });
+  }
+
+  /**
+   * The issue for an alias the YAML library cannot resolve when the document
+   * is turned into data (`*a` with no `&a` before it, or too many aliases):
+   * it throws a ReferenceError there, after parsing found no syntax error.
+   */
+  aliasIssue(error: Error): SpecIssue {
+    let offset = 0;
+    visit(this.document, {
+      Alias(_key, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const at = this.positionAt(offset);
+    return {
+      code: 'SPEC_YAML_SYNTAX',
+      file: this.file,
+      line: at.line,
+      column: at.column,
+      path: '',
+      message: `this is not valid YAML: ${error.message.replace(/\.$/, '')}; fix the alias here.`,
+    };
   }
 
   positionAt(offset: number): { line: number; column: number } {

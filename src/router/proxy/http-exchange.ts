@@ -83,6 +83,13 @@ export function proxyHttpRequest(
     answer(res, 503, 'service unavailable\n');
     return;
   }
+  if (hostLines(req.rawHeaders) > 1) {
+    // RFC 9112 §3.2: more than one Host line is a 400. Node's parser lets it
+    // through; the router would forward the last one while Node reads the first.
+    res.shouldKeepAlive = false;
+    answer(res, 400, 'bad request: more than one Host header\n');
+    return;
+  }
   const ex = new Exchange(ctx, route, preview, req, res);
   ex.headers = upstreamRequestHeaders(req, ex, {
     overrideHeader: route.overrideHeader,
@@ -311,7 +318,13 @@ function endAttempt(ex: Exchange, status: number): void {
   upstream.requestFinished(status, (performance.now() - ex.attemptStartedAt) / 1000);
 }
 
-/** A short plain-text answer of the proxy's own (502/503/504). */
+function hostLines(raw: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'host') count += 1;
+  return count;
+}
+
+/** A short plain-text answer of the proxy's own (400/502/503/504). */
 function answer(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, [

@@ -78,6 +78,8 @@ const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String
  */
 export const envVariables = z.record(envName, envValue).superRefine(
   (value, ctx) => {
+    // Runs even when the base check failed (see `when`), so `value` may be anything.
+    if (typeof value !== 'object' || value === null) return;
     const reserved: readonly string[] = RESERVED_ENV_NAMES;
     for (const name of Object.keys(value)) {
       if (!reserved.includes(name)) continue;

@@ -1,0 +1,173 @@
+/**
+ * A controller killed with SIGKILL at a random moment of each of 20
+ * blue/green rollouts, then started again, ends every rollout in the right
+ * state (succeeded after a promote or autoPromote, aborted when the test
+ * aborted it), leaves no orphan instance (store vs /proc), and keeps the
+ * store's history intact. Canary is not built yet, so only blue/green runs.
+ *
+ * The kill moments come from a seeded PRNG; the seed is printed, and
+ * SEED=<n> npx vitest run test/reliability/controller-random-kills.test.ts
+ * replays a run.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControllerCommands } from '../../src/controller/controller-commands.ts';
+import type { Rollout } from '../../src/state/store.ts';
+import type { ControllerWorld } from '../system/controller-harness.ts';
+import { KEY, createWorld, until } from '../system/controller-harness.ts';
+import type { ControllerChild } from './support.ts';
+import { prng, runningProcesses, seedFromEnv, startController } from './support.ts';
+
+const ROLLOUTS = 20;
+const HOLDER = 'reliability-controller';
+const FINAL = ['succeeded', 'failed', 'aborted', 'rolledBack'];
+
+const seed = seedFromEnv();
+const random = prng(seed);
+console.log(`controller-random-kills: SEED=${seed}`);
+
+let world: ControllerWorld;
+let commands: ControllerCommands;
+let controller: ControllerChild | undefined;
+
+function rollout(id: number): Rollout {
+  return world.store.getRollout(id) as Rollout;
+}
+
+function phaseOf(id: number): string | undefined {
+  return (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase;
+}
+
+function isFinal(id: number): boolean {
+  return FINAL.includes(rollout(id).status);
+}
+
+async function expectNoOrphans(): Promise<void> {
+  await until(() => world.store.listInstances(KEY).every((i) => i.desired));
+  const stored = new Set(world.store.listInstances(KEY).map((i) => i.record.instanceId));
+  const running = await until(() => {
+    const now = runningProcesses(world.stateDir, KEY.service, KEY.environment);
+    return now.instances.size === stored.size && now.supervisors === stored.size && now;
+  }, 100);
+  expect([...running.instances].sort()).toEqual([...stored].sort());
+}
+
+beforeAll(async () => {
+  world = await createWorld();
+  commands = new ControllerCommands({
+    store: world.store,
+    holderId: HOLDER,
+    runtimeFor: () => world.runtime,
+  });
+  controller = await startController(world.stateDir, HOLDER);
+});
+
+afterAll(async () => {
+  await controller?.kill('SIGTERM');
+  await world?.dispose();
+});
+
+describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=${seed})`, () => {
+  const outcomes: string[] = [];
+
+  it('deploys v1', async () => {
+    const view = await commands.deploy({
+      ...KEY,
+      version: 'v1',
+      spec: world.spec({ replicas: 1, strategy: '{ blueGreen: { autoPromote: 0s } }' }),
+      requestedBy: 'tester',
+    });
+    await until(() => rollout(view.id).status === 'succeeded');
+    await expectNoOrphans();
+  });
+
+  it(
+    'ends each rollout in the right state with no orphan after a kill',
+    { timeout: 240_000 },
+    async () => {
+      for (let round = 0; round < ROLLOUTS; round += 1) {
+        const version = `v${round + 2}`;
+        const pick = random();
+        const mode = pick < 0.35 ? 'abort' : pick < 0.65 ? 'auto' : 'promote';
+        const replicas = random() < 0.5 ? 1 : 2;
+        const scaleDownDelay = random() < 0.5 ? '0s' : '1s';
+        const killAfterMs = Math.floor(random() * 1_500);
+        const downMs = Math.floor(random() * 300);
+        const strategy =
+          mode === 'auto'
+            ? `{ blueGreen: { autoPromote: 300ms, scaleDownDelay: ${scaleDownDelay} } }`
+            : `{ blueGreen: { scaleDownDelay: ${scaleDownDelay} } }`;
+        await until(() => world.store.getLock(KEY) === undefined);
+        const { id } = await commands.deploy({
+          ...KEY,
+          version,
+          spec: world.spec({ replicas, strategy }),
+          requestedBy: 'tester',
+        });
+
+        let killedIn = '';
+        const crash = (async () => {
+          await sleep(killAfterMs);
+          await controller?.kill('SIGKILL');
+          killedIn = isFinal(id) ? `after ${rollout(id).status}` : (phaseOf(id) ?? 'pending');
+          await sleep(downMs);
+          controller = await startController(world.stateDir, HOLDER);
+        })();
+
+        if (mode !== 'auto') {
+          await until(() => phaseOf(id) === 'awaitingPromote' || isFinal(id));
+          if (mode === 'abort') await commands.abort(KEY);
+          else await commands.promote(KEY, { full: false });
+        }
+        await crash;
+        await until(() => isFinal(id));
+        const status = rollout(id).status;
+        outcomes.push(
+          `${version} ${mode} r=${replicas} kill@${killAfterMs}ms(${killedIn}) → ${status}`,
+        );
+        expect(status, `${version} (${mode}), killed in ${killedIn}`).toBe(
+          mode === 'abort' ? 'aborted' : 'succeeded',
+        );
+        await expectNoOrphans();
+        const live = world.store.listInstances(KEY).map((i) => i.record.version);
+        const expected = mode === 'abort' ? live[0] : version;
+        expect(live.every((v) => v === expected)).toBe(true);
+      }
+      console.log(`controller-random-kills (SEED=${seed}):\n  ${outcomes.join('\n  ')}`);
+    },
+  );
+
+  it('keeps the store history intact', () => {
+    const revisions = world.store.listRevisions(KEY);
+    expect(revisions.map((r) => r.number).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: ROLLOUTS + 1 }, (_, i) => i + 1),
+    );
+    const rollouts = world.store.listRollouts(KEY);
+    expect(rollouts).toHaveLength(ROLLOUTS + 1);
+    for (const r of rollouts) expect(FINAL).toContain(r.status);
+
+    const events = world.store.listEvents({ ...KEY });
+    for (let i = 1; i < events.length; i += 1) {
+      expect(events[i]!.id).toBeGreaterThan(events[i - 1]!.id);
+      expect(events[i]!.at >= events[i - 1]!.at).toBe(true);
+    }
+    for (const r of rollouts) {
+      const own = events.filter((e) => e.rolloutId === r.id);
+      expect(own[0]?.type, `rollout ${r.id} starts with its created event`).toBe('rollout.created');
+      expect(own.filter((e) => e.type === 'rollout.created')).toHaveLength(1);
+      // Every status change is recorded (rollout.step carries data.status,
+      // rollout.status data.to); the last one is the final status, and no
+      // status event follows it.
+      const statuses = own
+        .map((e) => {
+          const data = e.data as { status?: string; to?: string } | undefined;
+          return data?.to ?? data?.status;
+        })
+        .filter((s): s is string => s !== undefined);
+      expect(statuses.length, `rollout ${r.id} has status events`).toBeGreaterThan(0);
+      expect(statuses.at(-1)).toBe(r.status);
+      expect(statuses.filter((s) => FINAL.includes(s))).toEqual([r.status]);
+    }
+    expect(world.store.getLock(KEY)).toBeUndefined();
+  });
+});
