@@ -6,8 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const controllerBin = fileURLToPath(new URL('../../src/controller/bin.ts', import.meta.url));
@@ -73,56 +72,6 @@ export async function startController(stateDir: string, holder: string): Promise
   };
 }
 
-/**
- * Instances really running for a state dir: every instance the process
- * runtime starts has a log file named by its id under <state>/logs and
- * carries SWITCHYARD_INSTANCE=<id> in its environment; its supervisor holds
- * that log file open.
- */
-export function runningProcesses(
-  stateDir: string,
-  service: string,
-  environment: string,
-): { instances: Set<string>; supervisors: number } {
-  const logDir = join(stateDir, 'logs', service, environment);
-  let ids: string[];
-  try {
-    ids = readdirSync(logDir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => f.slice(0, -'.log'.length));
-  } catch {
-    ids = [];
-  }
-  const instances = new Set<string>();
-  let supervisors = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      const id = env
-        .find((v) => v.startsWith('SWITCHYARD_INSTANCE='))
-        ?.slice('SWITCHYARD_INSTANCE='.length);
-      if (id !== undefined && ids.includes(id)) instances.add(id);
-      if (id !== undefined) continue;
-      const fds = readdirSync(`/proc/${entry}/fd`).map((fd) => {
-        try {
-          return readlinkSync(`/proc/${entry}/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      });
-      if (fds.some((target) => target.startsWith(`${logDir}/`) && target.endsWith('.log'))) {
-        supervisors += 1;
-      }
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return { instances, supervisors };
-}
-
 /** PIDs of live processes whose environment holds SWITCHYARD_INSTANCE=<id>. */
 export function pidsOfInstance(instanceId: string): number[] {
   const pids: number[] = [];
@@ -137,3 +86,5 @@ export function pidsOfInstance(instanceId: string): number[] {
   }
   return pids;
 }
+
+export { runningProcesses } from '../system/controller-harness.ts';

@@ -11,8 +11,6 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../src/controller/controller.ts';
@@ -22,7 +20,14 @@ import { startLoad } from '../../src/demo/load-generator.ts';
 import type { LoadRun } from '../../src/demo/load-generator.ts';
 import type { Rollout } from '../../src/state/store.ts';
 import type { ControllerWorld } from './controller-harness.ts';
-import { KEY, createWorld, expectOnly, httpApp, until } from './controller-harness.ts';
+import {
+  KEY,
+  createWorld,
+  runningProcesses,
+  expectOnly,
+  httpApp,
+  until,
+} from './controller-harness.ts';
 
 const bin = fileURLToPath(new URL('../../src/controller/bin.ts', import.meta.url));
 const HOLDER = 'crash-test-controller';
@@ -80,60 +85,12 @@ async function crashAndRestart(): Promise<void> {
   await startChild();
 }
 
-/**
- * Instances that really run for this state dir: every instance the runtime
- * starts has a log file named by its id under <state>/logs, and carries
- * SWITCHYARD_INSTANCE=<id> in its environment; its supervisor holds that
- * log file open.
- */
-function runningProcesses(): { instances: Set<string>; supervisors: number } {
-  const logDir = join(world.stateDir, 'logs', KEY.service, KEY.environment);
-  let ids: string[];
-  try {
-    ids = readdirSync(logDir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => f.slice(0, -'.log'.length));
-  } catch {
-    ids = [];
-  }
-  const instances = new Set<string>();
-  let supervisors = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      const id = env
-        .find((v) => v.startsWith('SWITCHYARD_INSTANCE='))
-        ?.slice('SWITCHYARD_INSTANCE='.length);
-      if (id !== undefined && ids.includes(id)) instances.add(id);
-      const fds = readdirSync(`/proc/${entry}/fd`).map((fd) => {
-        try {
-          return readlinkSync(`/proc/${entry}/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      });
-      if (
-        id === undefined &&
-        fds.some((target) => target.startsWith(`${logDir}/`) && target.endsWith('.log'))
-      ) {
-        supervisors += 1;
-      }
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return { instances, supervisors };
-}
-
 async function expectNoOrphans(): Promise<void> {
   // Instances being retired finish their drain and stop first.
   await until(() => world.store.listInstances(KEY).every((i) => i.desired));
   const stored = new Set(world.store.listInstances(KEY).map((i) => i.record.instanceId));
   const running = await until(() => {
-    const now = runningProcesses();
+    const now = runningProcesses(world.stateDir, KEY.service, KEY.environment);
     return now.instances.size === stored.size && now.supervisors === stored.size && now;
   }, 100);
   expect([...running.instances].sort()).toEqual([...stored].sort());
@@ -244,9 +201,14 @@ describe('controller: SIGKILL at every step boundary of a blue/green rollout', (
       env: {},
       stopTimeoutMs: 2_000,
     });
-    await until(() => runningProcesses().instances.has(instanceId));
+    await until(() =>
+      runningProcesses(world.stateDir, KEY.service, KEY.environment).instances.has(instanceId),
+    );
     await startChild();
-    await until(() => !runningProcesses().instances.has(instanceId));
+    await until(
+      () =>
+        !runningProcesses(world.stateDir, KEY.service, KEY.environment).instances.has(instanceId),
+    );
     expect(world.store.listInstances(KEY).some((i) => i.record.instanceId === instanceId)).toBe(
       false,
     );

@@ -4,6 +4,7 @@
  * time bound of its own (vitest's test timeout bounds it), and cleanup that
  * stops exactly what was started, by PID.
  */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,4 +135,54 @@ export async function expectOnly(
     if (d > 0) delta[v] = d;
   }
   return delta;
+}
+
+/**
+ * Instances really running for a state dir: every instance the process
+ * runtime starts has a log file named by its id under <state>/logs and
+ * carries SWITCHYARD_INSTANCE=<id> in its environment; its supervisor holds
+ * that log file open.
+ */
+export function runningProcesses(
+  stateDir: string,
+  service: string,
+  environment: string,
+): { instances: Set<string>; supervisors: number } {
+  const logDir = join(stateDir, 'logs', service, environment);
+  let ids: string[];
+  try {
+    ids = readdirSync(logDir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => f.slice(0, -'.log'.length));
+  } catch {
+    ids = [];
+  }
+  const instances = new Set<string>();
+  let supervisors = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      const id = env
+        .find((v) => v.startsWith('SWITCHYARD_INSTANCE='))
+        ?.slice('SWITCHYARD_INSTANCE='.length);
+      if (id !== undefined && ids.includes(id)) instances.add(id);
+      if (id !== undefined) continue;
+      const fds = readdirSync(`/proc/${entry}/fd`).map((fd) => {
+        try {
+          return readlinkSync(`/proc/${entry}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      });
+      if (fds.some((target) => target.startsWith(`${logDir}/`) && target.endsWith('.log'))) {
+        supervisors += 1;
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return { instances, supervisors };
 }
