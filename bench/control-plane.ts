@@ -15,9 +15,10 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { ProcessRuntime } from '../src/runtime/process/process-runtime.ts';
 import type { InstanceRecord } from '../src/runtime/runtime.ts';
+import { openStateStore } from '../src/state/open-state-store.ts';
+import { httpAppCommand } from '../test/support/apps.ts';
 import {
   BENCH_DIR,
   fmt,
@@ -28,9 +29,9 @@ import {
   runBench,
   startSwitchyard,
   tempDir,
+  trackChild,
 } from './lib.ts';
 
-const httpApp = fileURLToPath(new URL('../test/fixtures/apps/http-app.mjs', import.meta.url));
 const REPLICAS = 10;
 
 export interface ControlPlaneReport {
@@ -58,7 +59,7 @@ export async function runControlPlane(log: (line: string) => void): Promise<Cont
         version: 'v0',
         pool: 'blue',
         instanceId: `direct-${i}`,
-        command: `"${process.execPath}" "${httpApp}"`,
+        command: httpAppCommand,
         env: {},
         stopTimeoutMs: 2000,
       }),
@@ -79,7 +80,6 @@ export async function runControlPlane(log: (line: string) => void): Promise<Cont
     if (stopped) return;
     stopped = true;
     await controller.call('stop').catch(() => undefined);
-    const { openStateStore } = await import('../src/state/open-state-store.ts');
     const store = openStateStore({ dir: routerStateDir });
     const runtime2 = new ProcessRuntime({ stateDir: routerStateDir });
     await Promise.allSettled(
@@ -93,7 +93,7 @@ export async function runControlPlane(log: (line: string) => void): Promise<Cont
   while (preview === listen) preview = await freePort();
   const spec = [
     'service: shop',
-    `runtime: { type: process, command: ${JSON.stringify(`"${process.execPath}" "${httpApp}"`)} }`,
+    `runtime: { type: process, command: ${JSON.stringify(httpAppCommand)} }`,
     `replicas: ${REPLICAS}`,
     'healthCheck: { interval: 200ms, timeout: 150ms, healthyThreshold: 2, startupTimeout: 60s }',
     `router: { listen: ${listen}, preview: ${preview}, drainTimeout: 5s }`,
@@ -198,7 +198,6 @@ interface ControllerChild {
 }
 
 async function startControllerChild(stateDir: string): Promise<ControllerChild> {
-  const { trackChild } = await import('./lib.ts');
   const child = fork(join(BENCH_DIR, 'controller-child.ts'), [stateDir], {
     execPath: process.execPath,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -333,26 +333,40 @@ export interface WrkResult {
   readonly errors: number;
 }
 
-export function wrk(url: string, seconds: number, connections = 50): Promise<WrkResult> {
+export async function wrk(url: string, seconds: number, connections = 50): Promise<WrkResult> {
+  const out = await onLoadCore('wrk', [
+    'wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    url,
+  ]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = parseWrkLatency(/\s50%\s+([\d.]+\w+)/.exec(out)?.[1]);
+  const p99 = parseWrkLatency(/\s99%\s+([\d.]+\w+)/.exec(out)?.[1]);
+  const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const errors = non2xx + (errs ? errs.slice(1).reduce((s, v) => s + Number(v), 0) : 0);
+  return { rps, p50Ms: p50, p99Ms: p99, errors };
+}
+
+/**
+ * Runs `command` pinned to the load core, tracked for cleanup, and resolves
+ * with its stdout once it exits 0 (its stderr goes to ours).
+ */
+function onLoadCore(name: string, command: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'taskset',
-      ['-c', LOAD_CORE, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn('taskset', ['-c', LOAD_CORE, ...command], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.add(child);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
       children.delete(child);
-      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
-      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-      const p50 = parseWrkLatency(/\s50%\s+([\d.]+\w+)/.exec(out)?.[1]);
-      const p99 = parseWrkLatency(/\s99%\s+([\d.]+\w+)/.exec(out)?.[1]);
-      const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-      const errors = non2xx + (errs ? errs.slice(1).reduce((s, v) => s + Number(v), 0) : 0);
-      resolve({ rps, p50Ms: p50, p99Ms: p99, errors });
+      if (code !== 0) reject(new Error(`${name} exited ${code}: ${out}`));
+      else resolve(out);
     });
   });
 }
@@ -383,30 +397,15 @@ export interface RateResult {
 }
 
 /** Open-loop fixed-rate load (bench/fixed-rate.ts) in its own process on the load core. */
-export function fixedRate(url: string, rate: number, seconds: number): Promise<RateResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'taskset',
-      [
-        '-c',
-        LOAD_CORE,
-        process.execPath,
-        join(BENCH_DIR, 'fixed-rate.ts'),
-        url,
-        String(rate),
-        String(seconds),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.add(child);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      children.delete(child);
-      if (code !== 0) return reject(new Error(`fixed-rate exited ${code}`));
-      resolve(JSON.parse(out) as RateResult);
-    });
-  });
+export async function fixedRate(url: string, rate: number, seconds: number): Promise<RateResult> {
+  const out = await onLoadCore('fixed-rate', [
+    process.execPath,
+    join(BENCH_DIR, 'fixed-rate.ts'),
+    url,
+    String(rate),
+    String(seconds),
+  ]);
+  return JSON.parse(out) as RateResult;
 }
 
 // ---------------------------------------------------------------- facts

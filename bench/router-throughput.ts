@@ -46,6 +46,24 @@ export interface ThroughputOptions {
   readonly log: (line: string) => void;
 }
 
+/** `--rounds N --seconds S --rate R` from the command line (bench/run.ts takes the same). */
+export function throughputOptionsFromArgs(log: (line: string) => void): ThroughputOptions {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '5' },
+      rate: { type: 'string', default: '3000' },
+    },
+  });
+  return {
+    rounds: Number(values.rounds),
+    seconds: Number(values.seconds),
+    rate: Number(values.rate),
+    rateSeconds: 5,
+    log,
+  };
+}
+
 export interface ThroughputRow {
   readonly name: string;
   readonly rps: number;
@@ -214,21 +232,9 @@ function toMarkdown(rows: readonly ThroughputRow[], options: ThroughputOptions):
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '5' },
-      rate: { type: 'string', default: '3000' },
-    },
-  });
+  const options = throughputOptionsFromArgs((l) => process.stdout.write(`${l}\n`));
   runBench(async () => {
-    const report = await runThroughput({
-      rounds: Number(values.rounds),
-      seconds: Number(values.seconds),
-      rate: Number(values.rate),
-      rateSeconds: 5,
-      log: (l) => process.stdout.write(`${l}\n`),
-    });
+    const report = await runThroughput(options);
     process.stdout.write(`\n${report.markdown}\n`);
   });
 }

@@ -6,12 +6,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { runControlPlane } from './control-plane.ts';
 import { runCutover } from './cutover.ts';
 import { cleanup, fmt, runBench } from './lib.ts';
-import { ratioLines, runThroughput } from './router-throughput.ts';
+import { ratioLines, runThroughput, throughputOptionsFromArgs } from './router-throughput.ts';
 
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const OPTIMISATION_START = '<!-- optimisation notes: kept across runs -->';
@@ -49,27 +48,15 @@ async function keptNotes(): Promise<string> {
   return `${OPTIMISATION_START}\n(none yet)\n${OPTIMISATION_END}`;
 }
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '5' },
-    rate: { type: 'string', default: '3000' },
-  },
-});
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const throughputOptions = throughputOptionsFromArgs(log);
 
 runBench(async () => {
   const started = performance.now();
-  const log = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
   log('== router throughput and latency');
-  const throughput = await runThroughput({
-    rounds: Number(values.rounds),
-    seconds: Number(values.seconds),
-    rate: Number(values.rate),
-    rateSeconds: 5,
-    log,
-  });
+  const throughput = await runThroughput(throughputOptions);
   await cleanup();
   log('== cutover');
   const cutover = await runCutover({ settleMs: 2000, concurrency: 16, pauseMs: 5, log });

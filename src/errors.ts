@@ -83,10 +83,6 @@ export const ErrorCodes = {
     doc: 'The Switchyard daemon or its router did not stop.',
   },
   // controller/
-  ROLLOUT_ACTIVE: {
-    exit: ExitCode.conflict,
-    doc: 'A rollout of the service is in flight, so the change would conflict with it.',
-  },
   ROLLOUT_NOT_ACTIVE: {
     exit: ExitCode.badInput,
     doc: 'promote, pause, resume or abort was asked with no rollout in flight.',

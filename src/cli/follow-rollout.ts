@@ -10,6 +10,7 @@ import { ExitCode } from '../errors.ts';
 import { isFinal } from '../state/sqlite/rollout-table.ts';
 import type { ServiceEnv } from '../state/store.ts';
 import type { ApiClient } from './client/api-client.ts';
+import { printJson } from './command-context.ts';
 import type { CliIO } from './io.ts';
 import { eventLine } from './render/event-line.ts';
 import { LiveView } from './render/live-view.ts';
@@ -96,7 +97,7 @@ function finish(
 ): number {
   const { io, key } = options;
   if (options.json) {
-    io.stdout.write(`${JSON.stringify(rollout, null, 2)}\n`);
+    printJson(io, rollout);
   } else if (rollout.status === 'succeeded') {
     io.stdout.write(
       `Rollout ${rollout.id} succeeded: ${key.service}/${key.environment} runs ${rollout.version} (revision ${rollout.revision}).\n`,

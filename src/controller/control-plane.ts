@@ -76,6 +76,20 @@ export interface CleanupPlan {
   }[];
 }
 
+/** `logs`: one instance or all of the service, the last `tail` lines, then new ones with `follow`. */
+export interface InstanceLogsOptions {
+  readonly instanceId?: string;
+  readonly tail?: number;
+  readonly follow?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** A line of an instance's log, tagged with the instance. */
+export interface InstanceLogLine {
+  readonly instanceId: string;
+  readonly line: string;
+}
+
 export interface ServiceSummary extends ServiceEnv {
   readonly version: string | null;
   readonly rolloutStatus: Rollout['status'] | null;
@@ -97,15 +111,7 @@ export interface ControlPlane {
   traffic(key: ServiceEnv, weights: readonly PoolWeight[]): Promise<ServiceStatus>;
   scale(key: ServiceEnv, replicas: number): Promise<ServiceStatus>;
   history(key: ServiceEnv, options: { readonly limit?: number }): Promise<HistoryEntry[]>;
-  logs(
-    key: ServiceEnv,
-    options: {
-      readonly instanceId?: string;
-      readonly tail?: number;
-      readonly follow?: boolean;
-      readonly signal?: AbortSignal;
-    },
-  ): AsyncIterable<{ readonly instanceId: string; readonly line: string }>;
+  logs(key: ServiceEnv, options: InstanceLogsOptions): AsyncIterable<InstanceLogLine>;
   /** Without `apply`, only says what would be removed. */
   cleanup(key: ServiceEnv, options: { readonly apply: boolean }): Promise<CleanupPlan>;
   lockStatus(key: ServiceEnv): Promise<LockInfo | null>;

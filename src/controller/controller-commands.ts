@@ -28,6 +28,8 @@ import type {
   ControlPlane,
   DeployRequest,
   HistoryEntry,
+  InstanceLogLine,
+  InstanceLogsOptions,
   RolloutView,
   ServiceStatus,
   ServiceSummary,
@@ -35,6 +37,7 @@ import type {
 import { DEFAULT_LOCK_LEASE_MS } from './lock-keeper.ts';
 import { mergeLogs } from './merge-logs.ts';
 import { keyOf, serviceTopology } from './rollout-data.ts';
+import { healthyInstances } from './router-sync.ts';
 import type { RouterAdmin } from './router-sync.ts';
 import { history, instanceStates, rolloutView, serviceStatus } from './views.ts';
 
@@ -47,9 +50,10 @@ export interface ControllerCommandsOptions {
   readonly router?: Pick<RouterAdmin, 'getState'>;
   readonly clock?: () => Date;
   readonly lockLeaseMs?: number;
-  /** How often `events` looks for new ones. Default 200 ms. */
-  readonly pollMs?: number;
 }
+
+/** How often `events` looks for new ones. */
+const EVENTS_POLL_MS = 200;
 
 export class ControllerCommands implements ControlPlane {
   readonly #store: StateStore;
@@ -58,7 +62,6 @@ export class ControllerCommands implements ControlPlane {
   readonly #router: Pick<RouterAdmin, 'getState'> | undefined;
   readonly #now: () => Date;
   readonly #leaseMs: number;
-  readonly #pollMs: number;
 
   constructor(options: ControllerCommandsOptions) {
     this.#store = options.store;
@@ -67,7 +70,6 @@ export class ControllerCommands implements ControlPlane {
     this.#router = options.router;
     this.#now = options.clock ?? (() => new Date());
     this.#leaseMs = options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
-    this.#pollMs = options.pollMs ?? 200;
   }
 
   async services(): Promise<ServiceSummary[]> {
@@ -242,15 +244,7 @@ export class ControllerCommands implements ControlPlane {
     return history(this.#store, key, options);
   }
 
-  logs(
-    key: ServiceEnv,
-    options: {
-      readonly instanceId?: string;
-      readonly tail?: number;
-      readonly follow?: boolean;
-      readonly signal?: AbortSignal;
-    },
-  ): AsyncIterable<{ readonly instanceId: string; readonly line: string }> {
+  logs(key: ServiceEnv, options: InstanceLogsOptions): AsyncIterable<InstanceLogLine> {
     this.#checkKnown(key);
     const records = this.#store
       .listInstances(keyOf(key))
@@ -349,7 +343,7 @@ export class ControllerCommands implements ControlPlane {
         yield event;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.#pollMs);
+        const timer = setTimeout(done, EVENTS_POLL_MS);
         signal.addEventListener('abort', done, { once: true });
         function done(): void {
           clearTimeout(timer);
@@ -505,10 +499,7 @@ export class ControllerCommands implements ControlPlane {
   async #healthy(): Promise<Set<string>> {
     if (this.#router === undefined) return new Set();
     try {
-      const state = await this.#router.getState();
-      return new Set(
-        state.health.filter((h) => h.healthy).map((h) => `${h.service} ${h.instanceId}`),
-      );
+      return await healthyInstances(this.#router);
     } catch {
       return new Set(); // the router is down: status still answers, with nothing healthy
     }

@@ -13,13 +13,13 @@ import { SwitchyardError } from '../errors.ts';
 import { Reason } from '../rollout/reasons.ts';
 import type { PoolPlan, Topology } from '../rollout/topology.ts';
 import type { InstanceRecord, InstanceStatus, Runtime } from '../runtime/runtime.ts';
-import { durationMs } from '../spec/index.ts';
+import { DEFAULT_ROUTER_DRAIN_TIMEOUT, durationMs } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { ServiceEnv, StateStore, StoredInstance } from '../state/store.ts';
 import type { Logger } from './logger.ts';
 import { isPlanned, plannedRecord } from './planned-instance.ts';
-import { DEFAULT_BACKOFF, recordExit } from './restart-backoff.ts';
-import type { BackoffPolicy, BackoffState } from './restart-backoff.ts';
+import { recordExit } from './restart-backoff.ts';
+import type { BackoffState } from './restart-backoff.ts';
 import { keyOf, routerServiceName } from './rollout-data.ts';
 import type { RouterAdmin } from './router-sync.ts';
 
@@ -36,13 +36,6 @@ export interface InstanceManagerOptions {
   readonly runtimeFor: (type: string) => Runtime;
   readonly logger: Logger;
   readonly now: () => Date;
-  /**
-   * Where the values of the spec's `secrets` come from. Until Switchyard has
-   * its own encrypted secret store, the daemon's environment (default).
-   */
-  readonly secretValue?: (name: string) => string | undefined;
-  /** How replacements of instances that died are spaced out. Default DEFAULT_BACKOFF. */
-  readonly backoff?: BackoffPolicy;
 }
 
 export class InstanceManager {
@@ -57,12 +50,15 @@ export class InstanceManager {
     this.#options = options;
   }
 
-  /** The values of the spec's secrets; a missing one fails the start with a sentence. */
+  /**
+   * The values of the spec's secrets, from the daemon's environment until
+   * Switchyard has its own encrypted secret store; a missing one fails the
+   * start with a sentence.
+   */
   #secretsFor(names: readonly string[]): Record<string, string> {
-    const source = this.#options.secretValue ?? ((name: string) => process.env[name]);
     const values: Record<string, string> = {};
     for (const name of names) {
-      const value = source(name);
+      const value = process.env[name];
       if (value === undefined)
         throw new SwitchyardError(
           'RUNTIME_START_FAILED',
@@ -138,11 +134,7 @@ export class InstanceManager {
     const { store } = this.#options;
     const poolKey = poolKeyOf(key, record.pool, record.revision);
     const now = this.#options.now().getTime();
-    const streak = recordExit(
-      this.#exits.get(poolKey),
-      now,
-      this.#options.backoff ?? DEFAULT_BACKOFF,
-    );
+    const streak = recordExit(this.#exits.get(poolKey), now);
     this.#exits.set(poolKey, streak);
     const delayMs = streak.notBefore - now;
     const how =
@@ -267,9 +259,9 @@ export class InstanceManager {
     const { record } = instance;
     const key = { service: record.service, environment: record.environment };
     try {
-      const spec = store.getRevision(revisionIdOf(store, record) ?? -1)?.spec as
+      const spec = store.getRevisionByNumber(key, record.revision)?.spec as
         ResolvedSpec | undefined;
-      const drainMs = durationMs(spec?.router.drainTimeout ?? '30s');
+      const drainMs = durationMs(spec?.router.drainTimeout ?? DEFAULT_ROUTER_DRAIN_TIMEOUT);
       // Out of the router config already; wait for requests in flight to finish.
       await router.drain({
         service: routerServiceName(key),
@@ -312,13 +304,6 @@ async function lastLines(runtime: Runtime, record: InstanceRecord): Promise<stri
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-function revisionIdOf(store: StateStore, record: InstanceRecord): number | undefined {
-  return store.getRevisionByNumber(
-    { service: record.service, environment: record.environment },
-    record.revision,
-  )?.id;
 }
 
 /** Unique and safe as a file name: `<service>-<env>-<pool>-r<revision>-<random>`. */

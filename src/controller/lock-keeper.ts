@@ -26,14 +26,6 @@ export class LockKeeper {
     this.#logger = options.logger;
   }
 
-  get holder(): string {
-    return this.#holder;
-  }
-
-  get leaseMs(): number {
-    return this.#leaseMs;
-  }
-
   /** Takes or renews the lock for the rollout; false when someone else holds it. */
   hold(rollout: Rollout): boolean {
     const renewed = this.#renewedAt.get(rollout.id);

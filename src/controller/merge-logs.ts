@@ -3,22 +3,25 @@
  * with its instance, in the order lines arrive (with `follow`, until the
  * signal aborts and every stream ends).
  */
+import type { InstanceLogLine } from './control-plane.ts';
+
 export async function* mergeLogs(
   sources: readonly { readonly instanceId: string; readonly lines: AsyncIterable<string> }[],
-): AsyncIterable<{ readonly instanceId: string; readonly line: string }> {
-  const iterators = sources.map((s) => ({ id: s.instanceId, it: s.lines[Symbol.asyncIterator]() }));
-  const next = (index: number) =>
-    (iterators[index] as (typeof iterators)[number]).it
-      .next()
-      .then((result) => ({ index, result }));
-  const pending = new Map(iterators.map((_, index) => [index, next(index)]));
+): AsyncIterable<InstanceLogLine> {
+  const streams = sources.map((source) => ({
+    instanceId: source.instanceId,
+    lines: source.lines[Symbol.asyncIterator](),
+  }));
+  type Stream = (typeof streams)[number];
+  const next = (stream: Stream) => stream.lines.next().then((result) => ({ stream, result }));
+  const pending = new Map(streams.map((stream) => [stream, next(stream)]));
   while (pending.size > 0) {
-    const { index, result } = await Promise.race(pending.values());
+    const { stream, result } = await Promise.race(pending.values());
     if (result.done === true) {
-      pending.delete(index);
+      pending.delete(stream);
       continue;
     }
-    pending.set(index, next(index));
-    yield { instanceId: (iterators[index] as (typeof iterators)[number]).id, line: result.value };
+    pending.set(stream, next(stream));
+    yield { instanceId: stream.instanceId, line: result.value };
   }
 }

@@ -11,7 +11,6 @@
  * every pass starts from the store, a pass after a crash finishes what the
  * last one left half done.
  */
-import type { HookName } from '../rollout/actions.ts';
 import { blueGreen } from '../rollout/blue-green.ts';
 import { applyActions } from '../rollout/topology.ts';
 import type { InstanceObservation } from '../rollout/strategy.ts';
@@ -25,6 +24,7 @@ import type { LockKeeper } from './lock-keeper.ts';
 import type { Logger } from './logger.ts';
 import { buildRouterServices } from './router-config.ts';
 import { keyOf, rolloutData, routerServiceName, serviceTopology } from './rollout-data.ts';
+import { healthKey, healthyInstances } from './router-sync.ts';
 import type { RouterAdmin, RouterSync } from './router-sync.ts';
 
 export const ROLLOUT_STEP_EVENT = 'rollout.step';
@@ -55,7 +55,7 @@ export class Reconciler {
   async pass(): Promise<void> {
     const { store, router, routerSync, instances } = this.#o;
     const inspect = this.#inspectDue();
-    const health = await healthyIds(router);
+    const health = await healthyInstances(router);
     const keys = store.listServices();
     for (const key of keys) {
       if (inspect) await instances.replaceExited(key);
@@ -126,8 +126,7 @@ export class Reconciler {
       );
     }
     for (const action of step.actions) {
-      if (action.type === 'runHook')
-        hooks.ensure({ rollout, revision, hook: action.hook as HookName });
+      if (action.type === 'runHook') hooks.ensure({ rollout, revision, hook: action.hook });
     }
   }
 }
@@ -142,12 +141,6 @@ function observeInstances(
     pool: record.pool,
     revision: record.revision,
     desired,
-    healthy: health.has(`${service} ${record.instanceId}`),
+    healthy: health.has(healthKey(service, record.instanceId)),
   }));
-}
-
-/** "<router service> <instanceId>" of every instance the router finds healthy. */
-async function healthyIds(router: RouterAdmin): Promise<Set<string>> {
-  const state = await router.getState();
-  return new Set(state.health.filter((h) => h.healthy).map((h) => `${h.service} ${h.instanceId}`));
 }

@@ -23,12 +23,23 @@ export function serviceTopology(
   store: Pick<StateStore, 'listRollouts'>,
   key: ServiceEnv,
 ): { topology: Topology; rollout: Rollout | undefined } {
-  // A rollout just created (pending) has no topology yet: it inherits the last one.
-  for (const rollout of store.listRollouts(key)) {
+  // Every pass of the loop asks, so read the whole history only when needed: a
+  // rollout just created (pending) has no topology yet and inherits the last
+  // one, so the newest two rollouts almost always answer.
+  return (
+    newestWithTopology(store.listRollouts(key, { limit: 2 })) ??
+    newestWithTopology(store.listRollouts(key)) ?? { topology: EMPTY_TOPOLOGY, rollout: undefined }
+  );
+}
+
+function newestWithTopology(
+  rollouts: readonly Rollout[],
+): { topology: Topology; rollout: Rollout } | undefined {
+  for (const rollout of rollouts) {
     const topology = rolloutData(rollout).topology;
     if (topology !== undefined) return { topology, rollout };
   }
-  return { topology: EMPTY_TOPOLOGY, rollout: undefined };
+  return undefined;
 }
 
 export function keyOf(key: ServiceEnv): ServiceEnv {

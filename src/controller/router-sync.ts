@@ -11,6 +11,21 @@ import { canonicalJson } from '../state/canonical-json.ts';
 
 export type RouterAdmin = Pick<RouterAdminClient, 'getConfig' | 'putConfig' | 'getState' | 'drain'>;
 
+/** How `healthyInstances` names an instance: "<router service> <instanceId>". */
+export function healthKey(routerService: string, instanceId: string): string {
+  return `${routerService} ${instanceId}`;
+}
+
+/** The healthKey of every instance the router finds healthy. */
+export async function healthyInstances(
+  router: Pick<RouterAdmin, 'getState'>,
+): Promise<Set<string>> {
+  const state = await router.getState();
+  return new Set(
+    state.health.filter((h) => h.healthy).map((h) => healthKey(h.service, h.instanceId)),
+  );
+}
+
 export class RouterSync {
   readonly #client: RouterAdmin;
   #generation = 0;

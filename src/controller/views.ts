@@ -11,6 +11,7 @@ import type { HistoryEntry, PoolView, RolloutView, ServiceStatus } from './contr
 import { isPlanned } from './planned-instance.ts';
 import { keyOf, rolloutData, routerServiceName, serviceTopology } from './rollout-data.ts';
 import { routingSpec } from './router-config.ts';
+import { healthKey } from './router-sync.ts';
 
 export function rolloutView(store: StateStore, rollout: Rollout, now: Date): RolloutView {
   const revision = store.getRevision(rollout.revisionId) as Revision;
@@ -70,7 +71,7 @@ export function serviceStatus(options: {
             desired &&
             !planned &&
             state === 'running' &&
-            healthy.has(`${routerServiceName(key)} ${record.instanceId}`),
+            healthy.has(healthKey(routerServiceName(key), record.instanceId)),
           startedAt: record.startedAt,
         };
       }),

@@ -20,15 +20,8 @@ export async function claimPidFile(paths: DaemonPaths): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number((await fs.readFile(paths.pidFile, 'utf8').catch(() => '')).trim());
-    if (
-      Number.isSafeInteger(holder) &&
-      holder > 0 &&
-      holder !== process.pid &&
-      isOurProcess(holder, DAEMON_MARKERS)
-    ) {
-      throw await alreadyRunning(paths, holder);
-    }
+    const holder = await runningDaemonPid(paths);
+    if (holder !== undefined && holder !== process.pid) throw await alreadyRunning(paths, holder);
     await fs.rm(paths.pidFile, { force: true });
   }
   throw new SwitchyardError(
@@ -39,15 +32,17 @@ export async function claimPidFile(paths: DaemonPaths): Promise<void> {
 
 /** The pid of the live daemon holding this state directory, if any. */
 export async function runningDaemonPid(paths: DaemonPaths): Promise<number | undefined> {
-  const holder = Number((await fs.readFile(paths.pidFile, 'utf8').catch(() => '')).trim());
-  return Number.isSafeInteger(holder) && holder > 0 && isOurProcess(holder, DAEMON_MARKERS)
-    ? holder
-    : undefined;
+  const holder = await readPidFile(paths);
+  return holder !== undefined && isOurProcess(holder, DAEMON_MARKERS) ? holder : undefined;
 }
 
 export async function releasePidFile(paths: DaemonPaths): Promise<void> {
-  const holder = Number((await fs.readFile(paths.pidFile, 'utf8').catch(() => '')).trim());
-  if (holder === process.pid) await fs.rm(paths.pidFile, { force: true });
+  if ((await readPidFile(paths)) === process.pid) await fs.rm(paths.pidFile, { force: true });
+}
+
+async function readPidFile(paths: DaemonPaths): Promise<number | undefined> {
+  const pid = Number((await fs.readFile(paths.pidFile, 'utf8').catch(() => '')).trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 export async function alreadyRunning(paths: DaemonPaths, pid: number): Promise<SwitchyardError> {

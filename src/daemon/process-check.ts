@@ -4,6 +4,7 @@
  * program after a crash is never killed.
  */
 import { readFileSync } from 'node:fs';
+import { readProcessStat } from '../runtime/process/process-identity.ts';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -12,22 +13,13 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
   // A zombie (exited, not yet reaped by its parent) is gone for our purposes.
-  return processState(pid) !== 'Z';
+  return readProcessStat(pid)?.state !== 'Z';
 }
 
 /** The command line of a process (Linux /proc), or undefined where it cannot be read. */
 export function commandLine(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
   } catch {
     return undefined;
   }

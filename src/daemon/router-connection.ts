@@ -10,6 +10,7 @@ import type { AdminAddress } from '../router/admin/types.ts';
 import { routerPaths } from '../router/config-file.ts';
 import { spawnRouter } from '../router/spawn-router.ts';
 import { isAlive } from './process-check.ts';
+import { readToken } from './token-file.ts';
 
 export interface RouterConnection {
   readonly pid: number;
@@ -49,12 +50,8 @@ export async function readRouterPid(
 export async function findRunningRouter(stateDir: string): Promise<RouterConnection | undefined> {
   const info = await readRouterPid(stateDir);
   if (!info || !isAlive(info.pid)) return undefined;
-  let token: string;
-  try {
-    token = (await fs.readFile(routerPaths(stateDir).token, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
+  const token = await readToken(routerPaths(stateDir).token);
+  if (token === undefined) return undefined;
   const client = new RouterAdminClient({ address: info.admin, token });
   try {
     await client.healthz();

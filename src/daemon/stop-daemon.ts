@@ -9,7 +9,7 @@ import { ApiClient } from '../cli/client/api-client.ts';
 import { readApiInfo } from './api-info.ts';
 import type { DaemonPaths } from './paths.ts';
 import { DAEMON_MARKERS } from './pid-file.ts';
-import { isAlive, isOurProcess, waitForExit } from './process-check.ts';
+import { isOurProcess, waitForExit } from './process-check.ts';
 import { readRouterPid, ROUTER_MARKERS } from './router-connection.ts';
 import { readToken } from './token-file.ts';
 
@@ -30,7 +30,9 @@ export async function stopDaemon(options: {
   const { paths } = options;
   let daemonPid: number | undefined;
   const info = await readApiInfo(paths.apiInfo);
-  if (info && isAlive(info.pid)) {
+  // A daemon killed with -9 leaves api.json behind, and its pid may since name
+  // another program: that one is neither asked nor signalled.
+  if (info && isOurProcess(info.pid, DAEMON_MARKERS)) {
     daemonPid = info.pid;
     const client = new ApiClient({
       url: info.url,

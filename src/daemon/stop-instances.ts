@@ -4,9 +4,8 @@
  * nobody. Their records leave the store; the rollouts' topology stays, so the
  * next `up` starts the same pools again.
  */
-import { createRuntime, type RuntimeType } from '../runtime/create-runtime.ts';
-import type { Runtime } from '../runtime/runtime.ts';
 import { openStateStore } from '../state/index.ts';
+import { runtimeCache } from './controller-factory.ts';
 
 /** How long one instance may take to finish its requests and exit. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -14,15 +13,7 @@ const STOP_TIMEOUT_MS = 10_000;
 export async function stopInstances(options: { readonly stateDir: string }): Promise<number> {
   const store = openStateStore({ dir: options.stateDir });
   try {
-    const runtimes = new Map<string, Runtime>();
-    const runtimeOf = (type: string): Runtime => {
-      let runtime = runtimes.get(type);
-      if (!runtime) {
-        runtime = createRuntime({ type: type as RuntimeType, stateDir: options.stateDir });
-        runtimes.set(type, runtime);
-      }
-      return runtime;
-    };
+    const runtimeOf = runtimeCache(options.stateDir);
     const stored = store.listInstances();
     await Promise.all(
       stored.map(async ({ record }) => {

@@ -22,6 +22,7 @@ import { findFreePort } from '../runtime/process/free-port.ts';
 import { ProcessRuntime } from '../runtime/process/process-runtime.ts';
 import { parseSpec } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
+import { isFinal } from '../state/index.ts';
 import type { Rollout, StoredEvent } from '../state/store.ts';
 import { startLoad } from './load-generator.ts';
 import type { LoadRun } from './load-generator.ts';
@@ -46,7 +47,6 @@ export interface DemoResult {
 
 const KEY = { service: 'demo', environment: 'default' } as const;
 const REPLICAS = 3;
-const FINISHED = ['succeeded', 'failed', 'aborted', 'rolledBack'];
 const demoApp = fileURLToPath(new URL('../../examples/demo-app/server.js', import.meta.url));
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -84,8 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const showEvents = () => {
       for (const event of store.listEvents({ ...KEY, afterId: lastEvent })) {
         lastEvent = event.id;
-        const line = describe(event);
-        if (line !== undefined) say(`${stamp()} ${line}`);
+        say(`${stamp()} ${eventLine(event)}`);
       }
       const fresh = store
         .listInstances(KEY)
@@ -127,7 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const phase = (id: number) =>
       (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase;
     const finished = async (id: number): Promise<Rollout> => {
-      const done = await until(() => FINISHED.includes(rollout(id).status) && rollout(id));
+      const done = await until(() => isFinal(rollout(id).status) && rollout(id));
       await delay(150); // let the watcher print the last events first
       return done;
     };
@@ -194,7 +193,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // previewed, and takes all traffic on promote; the old pool is drained
     // and stopped after scaleDownDelay.
     const blueGreen = async (id: number, version: string): Promise<void> => {
-      await until(() => phase(id) === 'awaitingPromote' || FINISHED.includes(rollout(id).status));
+      await until(() => phase(id) === 'awaitingPromote' || isFinal(rollout(id).status));
       if (phase(id) !== 'awaitingPromote')
         throw new Error(`the rollout of ${version} ended ${rollout(id).status} before promote`);
       const previewed = await versionAt(preview);
@@ -289,8 +288,8 @@ function demoSpec(listen: number, preview: number): ResolvedSpec {
   return parseSpec({ text, file: 'demo (built in)', env: {} });
 }
 
-/** One line for an event worth showing, or undefined. */
-function describe(event: StoredEvent): string | undefined {
+/** One line for an event: its type, then its message. */
+function eventLine(event: StoredEvent): string {
   return `${event.type.padEnd(17)} ${event.message}`;
 }
 

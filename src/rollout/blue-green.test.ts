@@ -161,6 +161,13 @@ describe('blue/green: a new version beside a live one', () => {
     h.advance(500);
   }
 
+  /** Healthy and promoted: traffic switched, the old pool kept for scaleDownDelay. */
+  function switched(h: Harness): void {
+    healthy(h);
+    h.command('promote');
+    h.advance(100);
+  }
+
   it('starts the other colour at weight 0 and leaves traffic on the live pool', () => {
     const h = started();
     expect(h.state?.newPool).toBe('green');
@@ -197,9 +204,7 @@ describe('blue/green: a new version beside a live one', () => {
 
   it('keeps the old pool for scaleDownDelay, then drains it and succeeds once it is gone', () => {
     const h = started();
-    healthy(h);
-    h.command('promote');
-    h.advance(100);
+    switched(h);
     h.advance(29_000);
     expect(h.phase).toBe('scaleDownDelay');
     expect(h.topology.pools.map((p) => p.name)).toContain('blue');
@@ -295,9 +300,7 @@ describe('blue/green: a new version beside a live one', () => {
       '{ blueGreen: { scaleDownDelay: 30s } }',
       'hooks: { postRollback: "echo back" }',
     );
-    healthy(h);
-    h.command('promote');
-    h.advance(100);
+    switched(h);
     h.command('abort');
     const actions = h.advance(10_000);
     expect(routingUpdates(actions)).toBe(1);
@@ -310,9 +313,7 @@ describe('blue/green: a new version beside a live one', () => {
 
   it('rollback within scaleDownDelay ends the rollout rolledBack', () => {
     const h = started();
-    healthy(h);
-    h.command('promote');
-    h.advance(100);
+    switched(h);
     h.command('rollback');
     h.advance(100);
     expect(h.weights()).toEqual({ blue: 100 });
@@ -324,9 +325,7 @@ describe('blue/green: a new version beside a live one', () => {
 
   it('ignores abort once the old pool is being stopped', () => {
     const h = started('{ blueGreen: { scaleDownDelay: 0s } }');
-    healthy(h);
-    h.command('promote');
-    h.advance(100);
+    switched(h);
     h.advance(100);
     expect(h.phase).toBe('scalingDown');
     h.command('abort');

@@ -43,7 +43,7 @@ export interface Outcome {
 export interface BlueGreenState {
   readonly kind: 'blueGreen';
   readonly phase: BlueGreenPhase;
-  /** Epoch ms at which the phase began (startupTimeout counts from here). */
+  /** Epoch ms at which the phase began (startupTimeout and scaleDownDelay count from here). */
   readonly phaseSince: number;
   readonly newPool: string;
   /** The pool live when the rollout began; null on a first deploy. */
@@ -52,13 +52,10 @@ export interface BlueGreenState {
     readonly revision: number;
     readonly version: string;
   } | null;
-  /** Routing to return to on abort: the live pool at 100%, or nothing. */
-  readonly stableWeights: readonly PoolWeight[];
   readonly replicas: number;
   readonly previewReplicas: number;
   /** When autoPromote fires; null = wait for `promote`. */
   readonly promoteAt: number | null;
-  readonly switchedAt: number | null;
   readonly paused: boolean;
   readonly promoteRequested: boolean;
   readonly lastCommandId: number;
@@ -148,8 +145,7 @@ function advance(input: Input, state: BlueGreenState): Step | undefined {
 function begin(input: Input): Step {
   const { spec, topology, target, now } = input;
   const live = livePool(topology);
-  const strategy = effectiveStrategy(spec.strategy);
-  const bg = strategy.kind === 'blueGreen' ? strategy.blueGreen : undefined;
+  const bg = blueGreenSpec(spec);
   const newPool = live?.name === 'blue' ? 'green' : 'blue';
   const state: BlueGreenState = {
     kind: 'blueGreen',
@@ -157,11 +153,9 @@ function begin(input: Input): Step {
     phaseSince: now,
     newPool,
     stable: live ? { pool: live.name, revision: live.revision, version: live.version } : null,
-    stableWeights: live ? [{ pool: live.name, weight: 100 }] : [],
     replicas: spec.replicas,
     previewReplicas: live && bg?.previewReplicas !== undefined ? bg.previewReplicas : spec.replicas,
     promoteAt: null,
-    switchedAt: null,
     paused: false,
     promoteRequested: false,
     lastCommandId: 0,
@@ -171,7 +165,7 @@ function begin(input: Input): Step {
     return to(state, 'done', now, [], {
       status: 'failed',
       reason: Reason.StrategyNotSupported,
-      message: `The ${strategy.kind} strategy cannot run yet; only blueGreen can replace a live version. Set strategy: { blueGreen: {} } in switchyard.yaml.`,
+      message: `The ${effectiveStrategy(spec.strategy).kind} strategy cannot run yet; only blueGreen can replace a live version. Set strategy: { blueGreen: {} } in switchyard.yaml.`,
     });
   }
   // Pools left over beside the live one (a cleanup that never ran) go first.
@@ -194,21 +188,7 @@ function startNewPool(input: Input, state: BlueGreenState): Step {
     state,
     'waitingHealthy',
     input.now,
-    [
-      {
-        type: 'startPool',
-        pool: state.newPool,
-        revision: target.revision,
-        revisionId: target.revisionId,
-        version: target.version,
-        replicas: state.previewReplicas,
-      },
-      {
-        type: 'setRouting',
-        weights: [...state.stableWeights, { pool: state.newPool, weight: 0 }],
-        previewPool: null,
-      },
-    ],
+    [startPool(input, state, state.previewReplicas), besideStable(state, null)],
     {
       reason: Reason.PoolStarting,
       message: `Starting ${state.previewReplicas} instance(s) of ${target.version} (revision ${target.revision}) in pool ${state.newPool}; waiting for their health checks.`,
@@ -242,7 +222,7 @@ function afterHealthy(input: Input, state: BlueGreenState): Step {
       state,
       'postDeploy',
       input.now,
-      [previewRouting(state), { type: 'runHook', hook: 'postDeploy' }],
+      [besideStable(state, state.newPool), { type: 'runHook', hook: 'postDeploy' }],
       {
         reason: Reason.HookStarted,
         message: `${input.target.version} is healthy; running the postDeploy hook before it takes traffic.`,
@@ -278,7 +258,7 @@ function afterPostDeploy(input: Input, state: BlueGreenState): Step {
   const promoteAt = autoPromote === undefined ? null : now + durationMs(autoPromote);
   const next = { ...state, promoteAt };
   if (state.promoteRequested) return beginPromote(input, next);
-  return to(next, 'awaitingPromote', now, [previewRouting(state)], {
+  return to(next, 'awaitingPromote', now, [besideStable(state, state.newPool)], {
     reason: Reason.AwaitingPromote,
     message:
       promoteAt === null
@@ -307,26 +287,10 @@ function beginPromote(input: Input, state: BlueGreenState): Step {
 
 function scaleUpOrSwitch(input: Input, state: BlueGreenState): Step {
   if (state.previewReplicas >= state.replicas) return switchTraffic(input, state);
-  const { target } = input;
-  return to(
-    state,
-    'scalingUp',
-    input.now,
-    [
-      {
-        type: 'startPool',
-        pool: state.newPool,
-        revision: target.revision,
-        revisionId: target.revisionId,
-        version: target.version,
-        replicas: state.replicas,
-      },
-    ],
-    {
-      reason: Reason.ScalingUp,
-      message: `Scaling pool ${state.newPool} from ${state.previewReplicas} to ${state.replicas} instance(s) before the switch.`,
-    },
-  );
+  return to(state, 'scalingUp', input.now, [startPool(input, state, state.replicas)], {
+    reason: Reason.ScalingUp,
+    message: `Scaling pool ${state.newPool} from ${state.previewReplicas} to ${state.replicas} instance(s) before the switch.`,
+  });
 }
 
 /** The switch: one router update moves all traffic; the old pool stays at weight 0. */
@@ -344,16 +308,14 @@ function switchTraffic(input: Input, state: BlueGreenState): Step {
   ];
   if (input.spec.hooks.postPromote !== undefined)
     actions.push({ type: 'runHook', hook: 'postPromote' });
-  const delay = blueGreenSpec(input.spec)?.scaleDownDelay ?? '0s';
-  return to({ ...state, switchedAt: input.now }, 'scaleDownDelay', input.now, actions, {
+  return to(state, 'scaleDownDelay', input.now, actions, {
     reason: Reason.TrafficSwitched,
-    message: `All traffic moved to ${input.target.version} (pool ${state.newPool}) in one router update; ${stable.version} stays up for ${delay} for an instant rollback.`,
+    message: `All traffic moved to ${input.target.version} (pool ${state.newPool}) in one router update; ${stable.version} stays up for ${scaleDownDelay(input.spec)} for an instant rollback.`,
   });
 }
 
 function awaitScaleDown(input: Input, state: BlueGreenState): Step | undefined {
-  const delayMs = durationMs(blueGreenSpec(input.spec)?.scaleDownDelay ?? '0s');
-  if (state.paused || input.now < (state.switchedAt ?? input.now) + delayMs) return undefined;
+  if (state.paused || input.now < scaleDownAt(input, state)) return undefined;
   const stable = state.stable as NonNullable<BlueGreenState['stable']>;
   return to(
     state,
@@ -452,7 +414,7 @@ function abort(input: Input, state: BlueGreenState, command: Command): Step {
 
 function retreat(state: BlueGreenState): Action[] {
   return [
-    { type: 'setRouting', weights: state.stableWeights, previewPool: null },
+    { type: 'setRouting', weights: stableWeights(state), previewPool: null },
     { type: 'removePool', pool: state.newPool },
   ];
 }
@@ -521,7 +483,6 @@ function stay(input: Input, state: BlueGreenState): Step {
 
 function waitOf(input: Input, state: BlueGreenState): Action & { type: 'wait' } {
   const startupMs = durationMs(input.spec.healthCheck.startupTimeout);
-  const delayMs = durationMs(blueGreenSpec(input.spec)?.scaleDownDelay ?? '0s');
   switch (state.phase) {
     case 'waitingHealthy':
     case 'scalingUp':
@@ -533,7 +494,7 @@ function waitOf(input: Input, state: BlueGreenState): Action & { type: 'wait' } 
     case 'scaleDownDelay':
       return state.paused
         ? { type: 'wait', until: null, for: 'resume' }
-        : { type: 'wait', until: (state.switchedAt ?? 0) + delayMs, for: 'scaleDownDelay' };
+        : { type: 'wait', until: scaleDownAt(input, state), for: 'scaleDownDelay' };
     case 'scalingDown':
       return { type: 'wait', until: null, for: 'the old pool to drain and stop' };
     case 'removingNew':
@@ -581,12 +542,39 @@ export function statusOf(state: BlueGreenState): RolloutStatus {
   return 'progressing';
 }
 
-function previewRouting(state: BlueGreenState): Action {
+/** The pool live when the rollout began, at 100%: where an abort returns traffic. */
+function stableWeights(state: BlueGreenState): PoolWeight[] {
+  return state.stable === null ? [] : [{ pool: state.stable.pool, weight: 100 }];
+}
+
+/** The new pool at weight 0 beside the stable one (health-checked, no traffic). */
+function besideStable(state: BlueGreenState, previewPool: string | null): Action {
   return {
     type: 'setRouting',
-    weights: [...state.stableWeights, { pool: state.newPool, weight: 0 }],
-    previewPool: state.newPool,
+    weights: [...stableWeights(state), { pool: state.newPool, weight: 0 }],
+    previewPool,
   };
+}
+
+function startPool(input: Input, state: BlueGreenState, replicas: number): Action {
+  const { target } = input;
+  return {
+    type: 'startPool',
+    pool: state.newPool,
+    revision: target.revision,
+    revisionId: target.revisionId,
+    version: target.version,
+    replicas,
+  };
+}
+
+/** In scaleDownDelay: when the old pool goes (the phase began with the switch). */
+function scaleDownAt(input: Input, state: BlueGreenState): number {
+  return state.phaseSince + durationMs(scaleDownDelay(input.spec));
+}
+
+function scaleDownDelay(spec: ResolvedSpec): string {
+  return blueGreenSpec(spec)?.scaleDownDelay ?? '0s';
 }
 
 function countInstances(

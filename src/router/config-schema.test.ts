@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RouterConfig, RouterService } from './config.ts';
+import { routerService, type RouterConfig, type RouterService } from './config.ts';
 import { formatConfigIssues, parseRouterConfig } from './config-schema.ts';
 
 function service(overrides: Partial<RouterService> = {}): RouterService {
-  return {
+  return routerService({
     name: 'shop/live',
     listen: { port: 8080 },
     preview: { port: 8081 },
@@ -12,19 +12,9 @@ function service(overrides: Partial<RouterService> = {}): RouterService {
       { name: 'stable', weight: 90, instances: [{ id: 'a', host: '127.0.0.1', port: 4001 }] },
       { name: 'canary', weight: 10, instances: [{ id: 'b', host: '127.0.0.1', port: 4002 }] },
     ],
-    balance: 'round-robin',
     sticky: true,
-    overrideHeader: 'x-switchyard-pool',
-    healthCheck: {
-      path: '/healthz',
-      intervalMs: 1000,
-      timeoutMs: 500,
-      healthyThreshold: 2,
-      unhealthyThreshold: 2,
-    },
-    drainTimeoutMs: 30_000,
     ...overrides,
-  };
+  });
 }
 
 const good: RouterConfig = { generation: 3, services: [service()] };

@@ -5,6 +5,7 @@
  * (`services[0].pools[1].weight`) and what to do about it.
  */
 import { z } from 'zod';
+import { formatPath, type PathSegment } from '../spec/spec-error.ts';
 import type { RouterConfig } from './config.ts';
 
 export interface ConfigIssue {
@@ -79,7 +80,7 @@ const service = z.strictObject({
   drainTimeoutMs: durationMs,
 });
 
-export const routerConfigSchema = z
+const routerConfigSchema = z
   .strictObject({
     generation: z
       .int('must be a whole number that grows with every change')
@@ -154,7 +155,8 @@ export function formatConfigIssues(issues: readonly ConfigIssue[]): string[] {
 }
 
 function toConfigIssue(issue: z.core.$ZodIssue): ConfigIssue {
-  const path = formatPath(issue.path);
+  // The schema has no symbol keys.
+  const path = formatPath(issue.path as PathSegment[]);
   if (issue.path.length === 0 && issue.code === 'invalid_type')
     return { path, message: 'the config must be a JSON object with generation and services' };
   // A missing field arrives as a wrong type (or enum value) whose input is undefined.
@@ -172,13 +174,4 @@ function toConfigIssue(issue: z.core.$ZodIssue): ConfigIssue {
     default:
       return { path, message: issue.message };
   }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
 }

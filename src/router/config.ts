@@ -30,7 +30,7 @@ export interface RouterHealthCheck {
 
 export interface RouterListen {
   readonly port: number;
-  /** Defaults to 127.0.0.1? No: to 0.0.0.0 for the main listener, 127.0.0.1 for preview. */
+  /** Default 0.0.0.0 for the main listener, 127.0.0.1 for the preview listener. */
   readonly host?: string;
 }
 

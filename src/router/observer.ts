@@ -43,13 +43,3 @@ export interface HealthView {
   /** Passive ejection: the proxy could not connect to the instance. */
   reportConnectFailure(service: string, instanceId: string): void;
 }
-
-export const noopInstanceObserver: InstanceObserver = {
-  requestStarted() {},
-  requestFinished() {},
-  connectionOpened() {},
-  connectionClosed() {},
-  websocketOpened() {},
-  websocketClosed() {},
-  retried() {},
-};

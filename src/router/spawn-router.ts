@@ -1,11 +1,12 @@
 /**
  * Starts the router as its own process (DESIGN.md: the data plane keeps
  * serving while the controller restarts) and hands back a typed admin client.
- * Used by the demo now and by `switchyard up` later.
+ * Used by `switchyard up` (detached) and by a controller that owns its router.
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SwitchyardError } from '../errors.ts';
 import { RouterAdminClient } from './admin/client.ts';
@@ -128,8 +129,4 @@ async function waitForInfo(
       );
     await sleep(POLL_MS);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryInstanceStore } from './in-memory-instance-store.ts';
+import { InMemoryInstanceStore } from '../../test/support/in-memory-instance-store.ts';
 import { isSameLiveProcess } from './process/process-identity.ts';
 import { processHandleOf, ProcessRuntime } from './process/process-runtime.ts';
 import { reconcileInstances } from './reconcile.ts';

@@ -73,6 +73,24 @@ describe('control API', () => {
       expect(control.calls).toEqual([]);
     });
 
+    it('refuses every route but healthz and the OpenAPI document without the token', async () => {
+      expect(routes.filter((route) => route.public).map((route) => route.url)).toEqual([
+        '/v1/healthz',
+        '/v1/openapi.json',
+      ]);
+      for (const route of routes.filter((r) => !r.public)) {
+        const response = await app.inject({
+          method: route.method,
+          url: route.url.replace(':service', 'shop').replace(':env', 'default'),
+          headers: { authorization: 'Bearer nope' },
+          ...(route.method === 'POST' && { payload: {} }),
+        });
+        expect(response.statusCode, `${route.method} ${route.url}`).toBe(401);
+      }
+      expect(control.calls).toEqual([]);
+      expect(shutdowns).toBe(0);
+    });
+
     it('refuses reads without a token too', async () => {
       const response = await app.inject({ method: 'GET', url: `${SHOP}/status` });
       expect(response.statusCode).toBe(401);
@@ -272,7 +290,11 @@ describe('control API', () => {
   });
 
   it('never sends a secret env value back', async () => {
-    const leaky = { ...spec, env: { ...spec.env, DATABASE_URL: 'postgres://u:hunter2@db' } };
+    const leaky = {
+      ...spec,
+      env: { ...spec.env, DATABASE_URL: 'postgres://u:hunter2@db' },
+      runtime: { ...spec.runtime, env: { DATABASE_URL: 'postgres://u:hunter3@db' } },
+    };
     control.historyEntries = [
       {
         revision: {
@@ -293,6 +315,7 @@ describe('control API', () => {
     ];
     const response = await app.inject({ method: 'GET', url: `${SHOP}/history`, headers: auth });
     expect(response.body).not.toContain('hunter2');
+    expect(response.body).not.toContain('hunter3');
     expect(response.json()[0].revision.spec.env).toEqual({
       LOG_LEVEL: 'info',
       DATABASE_URL: '[secret]',

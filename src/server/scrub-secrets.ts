@@ -19,11 +19,8 @@ export function scrubSecrets(value: Json): Json {
     const names = new Set<string>(secrets);
     out['env'] = redact(out['env'], names);
     const runtime = out['runtime'];
-    if (typeof runtime === 'object' && runtime !== null && !Array.isArray(runtime)) {
-      out['runtime'] = { ...runtime, env: redact((runtime as { env?: unknown }).env, names) };
-      if ((runtime as { env?: unknown }).env === undefined) {
-        delete (out['runtime'] as { env?: unknown }).env;
-      }
+    if (typeof runtime === 'object' && runtime !== null && 'env' in runtime) {
+      out['runtime'] = { ...runtime, env: redact(runtime.env, names) };
     }
   }
   return out;

@@ -7,10 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { specErrorOf } from '../../test/support/spec-error-of.ts';
 import { ErrorCodes } from '../errors.ts';
 import { parseSpec } from './load.ts';
 import { escapeInterpolation } from './print.ts';
-import { isSpecError, type SpecIssue } from './spec-error.ts';
 
 const root = join(import.meta.dirname, '../../test/fixtures/specs');
 const yamlFiles = (dir: string) =>
@@ -22,16 +22,6 @@ interface Expectation {
   readonly environment?: string;
   readonly env?: Record<string, string>;
   readonly errors: readonly { code: string; path: string; line: number }[];
-}
-
-function issuesOf(run: () => unknown): SpecIssue[] {
-  try {
-    run();
-  } catch (error) {
-    if (isSpecError(error)) return [...error.issues];
-    throw error;
-  }
-  return [];
 }
 
 /** Variables the good specs use. */
@@ -75,14 +65,14 @@ describe('bad specs', () => {
     const expectation = JSON.parse(
       readFileSync(join(root, 'bad', file.replace(/\.yaml$/, '.expect.json')), 'utf8'),
     ) as Expectation;
-    const issues = issuesOf(() =>
+    const issues = specErrorOf(() =>
       parseSpec({
         text,
         file,
         env: { HOME: '/root', ...expectation.env },
         environment: expectation.environment,
       }),
-    );
+    ).issues;
     expect(issues.map(({ code, path, line }) => ({ code, path, line }))).toEqual(
       expectation.errors,
     );

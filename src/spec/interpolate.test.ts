@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { specErrorOf } from '../../test/support/spec-error-of.ts';
 import { interpolateString } from './interpolate.ts';
 import { parseSpec } from './load.ts';
-import { isSpecError, type SpecIssue } from './spec-error.ts';
 
 describe('interpolateString', () => {
   const env = { HOST: 'db.internal', PORT_NUMBER: '5432', EMPTY: '' };
@@ -35,16 +35,6 @@ describe('interpolateString', () => {
     ]);
   });
 });
-
-function issuesOf(run: () => unknown): SpecIssue[] {
-  try {
-    run();
-  } catch (error) {
-    if (isSpecError(error)) return [...error.issues];
-    throw error;
-  }
-  return [];
-}
 
 describe('interpolation in a spec', () => {
   const text = [
@@ -83,7 +73,7 @@ describe('interpolation in a spec', () => {
   });
 
   it('points each missing variable at its own line and column', () => {
-    const issues = issuesOf(() => parseSpec({ text, file: 'f.yaml', env: { A: '1' } }));
+    const { issues } = specErrorOf(() => parseSpec({ text, file: 'f.yaml', env: { A: '1' } }));
     expect(issues.map(({ code, path, line, column }) => ({ code, path, line, column }))).toEqual([
       { code: 'SPEC_MISSING_VARIABLE', path: 'env.DB', line: 5, column: 19 },
       { code: 'SPEC_MISSING_VARIABLE', path: 'env.NOTE', line: 6, column: 19 },

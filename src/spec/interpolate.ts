@@ -68,32 +68,17 @@ export interface PlacedProblem {
   readonly path: readonly PathSegment[];
   /** Offset in the file of the `${...}`, or of its scalar when it cannot be found there. */
   readonly offset: number;
-  /**
-   * A variable that is not set here but is allowed to be (see `required`):
-   * not an error, but the value still holds the `${VAR}` as written, so its
-   * type and format cannot be checked until it is set.
-   */
-  readonly deferred: boolean;
-}
-
-export interface InterpolateDocumentOptions {
-  readonly env: Env;
-  /**
-   * Whether a missing variable under this path is an error. Overlays of
-   * environments not being deployed keep `${VAR}` as written, because their
-   * variables are set where they are deployed.
-   */
-  readonly required: (path: readonly PathSegment[]) => boolean;
 }
 
 /**
- * Expands every string value of the document in place; returns the problems
- * found, including the unset variables that are allowed (marked `deferred`).
+ * Expands every string value of the document in place and returns every
+ * problem with its place. A value with a problem keeps its `${...}` as
+ * written; whether an unset variable is an error is the caller's choice.
  */
 export function interpolateDocument(
   document: Document.Parsed,
   source: string,
-  options: InterpolateDocumentOptions,
+  env: Env,
 ): PlacedProblem[] {
   const placed: PlacedProblem[] = [];
   const visit = (node: unknown, path: PathSegment[]): void => {
@@ -106,16 +91,15 @@ export function interpolateDocument(
       node.items.forEach((item, index) => visit(item, [...path, index]));
     } else if (isScalar(node) && typeof node.value === 'string') {
       const written = node.value;
-      const result = interpolateString(written, options.env);
+      const result = interpolateString(written, env);
       node.value = plainScalarValue(node, written, result);
       const [start, end] = node.range ?? [0, 0];
       let searchFrom = start;
       for (const problem of result.problems) {
-        const deferred = problem.kind === 'missing' && !options.required(path);
         const found = source.indexOf(problem.token, searchFrom);
         const offset = found !== -1 && found < end ? found : start;
         if (found !== -1 && found < end) searchFrom = found + problem.token.length;
-        placed.push({ problem, path, offset, deferred });
+        placed.push({ problem, path, offset });
       }
     }
   };

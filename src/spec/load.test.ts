@@ -2,25 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { specErrorOf } from '../../test/support/spec-error-of.ts';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_ROLLING } from './defaults.ts';
 import { loadSpec, parseSpec } from './load.ts';
 import { effectiveStrategy, PRESETS } from './presets.ts';
 import { pauseMs } from './schema/strategy.ts';
-import type { SpecError } from './spec-error.ts';
 import { formatIssue, isSpecError } from './spec-error.ts';
 
 const MINIMAL =
   'service: shop\nruntime: { type: process, command: "node server.js" }\nrouter: { listen: 8080 }\n';
-
-function specErrorOf(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (error) {
-    if (isSpecError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a SpecError');
-}
 
 describe('parseSpec', () => {
   it('fills in every default from defaults.ts', () => {

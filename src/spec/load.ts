@@ -120,16 +120,15 @@ export function parseSpec(options: ParseSpecOptions): ResolvedSpec {
   if (overlaid && !definedEnvironments.includes(chosen))
     issues.addUnknownEnvironment(chosen, definedEnvironments);
 
-  for (const problem of interpolateDocument(source.document, options.text, {
-    env: options.env,
-    required: (path) => path[0] !== 'environments' || path[1] === chosen,
-  })) {
+  for (const problem of interpolateDocument(source.document, options.text, options.env)) {
     const where = source.positionAt(problem.offset);
     const path = formatPath(problem.path);
     // The value still holds the `${...}` as written; what the schema says about it would be noise.
     issues.silence(path);
     // Another environment's variable, set where that environment is deployed: not an error here.
-    if (problem.deferred) continue;
+    const [top, environment] = problem.path;
+    const otherEnvironment = top === 'environments' && environment !== chosen;
+    if (problem.problem.kind === 'missing' && otherEnvironment) continue;
     issues.add({
       code: problem.problem.kind === 'missing' ? 'SPEC_MISSING_VARIABLE' : 'SPEC_BAD_INTERPOLATION',
       file: options.file,
@@ -242,7 +241,7 @@ class IssueList {
 
   /**
    * Adds one error, unless it is already there, or is about a value whose
-   * variable is reported (or deferred) already. An error about a key (an
+   * variable is reported (or left for its environment) already. An error about a key (an
    * unknown key) is never silenced: the variable is in its value.
    */
   add(issue: SpecIssue, at: 'key' | 'value' = 'value'): void {

@@ -25,13 +25,11 @@ export interface Located {
 
 export class SpecSource {
   readonly file: string;
-  readonly text: string;
   readonly document: Document.Parsed;
   readonly #lines: LineCounter;
 
   constructor(options: { text: string; file: string }) {
     this.file = options.file;
-    this.text = options.text;
     this.#lines = new LineCounter();
     // Unique keys are enforced by the parser: a duplicated key is a syntax error.
     this.document = parseDocument(options.text, {
@@ -44,17 +42,9 @@ export class SpecSource {
   /** YAML syntax errors, each with its position. */
   syntaxIssues(): SpecIssue[] {
     return this.document.errors.map((error) => {
-      const at = this.positionAt(error.pos[0]);
       const sentence =
         error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.message;
-      return {
-        code: 'SPEC_YAML_SYNTAX',
-        file: this.file,
-        line: at.line,
-        column: at.column,
-        path: '',
-        message: `this is not valid YAML: ${sentence.replace(/\.$/, '')}; fix the syntax here.`,
-      };
+      return this.#yamlIssue(error.pos[0], sentence, 'fix the syntax here');
     });
   }
 
@@ -71,14 +61,16 @@ export class SpecSource {
         return visit.BREAK;
       },
     });
-    const at = this.positionAt(offset);
+    return this.#yamlIssue(offset, error.message, 'fix the alias here');
+  }
+
+  #yamlIssue(offset: number, problem: string, remedy: string): SpecIssue {
     return {
       code: 'SPEC_YAML_SYNTAX',
       file: this.file,
-      line: at.line,
-      column: at.column,
+      ...this.positionAt(offset),
       path: '',
-      message: `this is not valid YAML: ${error.message.replace(/\.$/, '')}; fix the alias here.`,
+      message: `this is not valid YAML: ${problem.replace(/\.$/, '')}; ${remedy}.`,
     };
   }
 

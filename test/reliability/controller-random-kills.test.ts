@@ -11,16 +11,22 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerCommands } from '../../src/controller/controller-commands.ts';
-import type { Rollout } from '../../src/state/store.ts';
-import type { ControllerWorld } from '../system/controller-harness.ts';
-import { KEY, createWorld, until } from '../system/controller-harness.ts';
-import type { ControllerChild } from './support.ts';
-import { prng, runningProcesses, seedFromEnv, startController } from './support.ts';
+import type { ControllerCommands } from '../../src/controller/controller-commands.ts';
+import { FINAL_ROLLOUT_STATUSES as FINAL, isFinal } from '../../src/state/index.ts';
+import type { RolloutStatus } from '../../src/state/store.ts';
+import type { ControllerChild, ControllerWorld } from '../system/controller-harness.ts';
+import {
+  KEY,
+  commandsFor,
+  createWorld,
+  expectNoOrphans,
+  startControllerProcess,
+  until,
+} from '../system/controller-harness.ts';
+import { prng, seedFromEnv } from './support.ts';
 
 const ROLLOUTS = 20;
 const HOLDER = 'reliability-controller';
-const FINAL = ['succeeded', 'failed', 'aborted', 'rolledBack'];
 
 const seed = seedFromEnv();
 const random = prng(seed);
@@ -30,36 +36,14 @@ let world: ControllerWorld;
 let commands: ControllerCommands;
 let controller: ControllerChild | undefined;
 
-function rollout(id: number): Rollout {
-  return world.store.getRollout(id) as Rollout;
-}
-
-function phaseOf(id: number): string | undefined {
-  return (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase;
-}
-
-function isFinal(id: number): boolean {
-  return FINAL.includes(rollout(id).status);
-}
-
-async function expectNoOrphans(): Promise<void> {
-  await until(() => world.store.listInstances(KEY).every((i) => i.desired));
-  const stored = new Set(world.store.listInstances(KEY).map((i) => i.record.instanceId));
-  const running = await until(() => {
-    const now = runningProcesses(world.stateDir, KEY.service, KEY.environment);
-    return now.instances.size === stored.size && now.supervisors === stored.size && now;
-  }, 100);
-  expect([...running.instances].sort()).toEqual([...stored].sort());
-}
+const rollout = (id: number) => world.rollout(id);
+const phaseOf = (id: number): string | undefined => world.phase(id);
+const ended = (id: number): boolean => isFinal(rollout(id).status);
 
 beforeAll(async () => {
   world = await createWorld();
-  commands = new ControllerCommands({
-    store: world.store,
-    holderId: HOLDER,
-    runtimeFor: () => world.runtime,
-  });
-  controller = await startController(world.stateDir, HOLDER);
+  commands = commandsFor(world, HOLDER);
+  controller = await startControllerProcess(world.stateDir, HOLDER);
 });
 
 afterAll(async () => {
@@ -78,13 +62,14 @@ describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=$
       requestedBy: 'tester',
     });
     await until(() => rollout(view.id).status === 'succeeded');
-    await expectNoOrphans();
+    await expectNoOrphans(world);
   });
 
   it(
     'ends each rollout in the right state with no orphan after a kill',
     { timeout: 240_000 },
     async () => {
+      let stable = { version: 'v1', replicas: 1 };
       for (let round = 0; round < ROLLOUTS; round += 1) {
         const version = `v${round + 2}`;
         const pick = random();
@@ -109,18 +94,18 @@ describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=$
         const crash = (async () => {
           await sleep(killAfterMs);
           await controller?.kill('SIGKILL');
-          killedIn = isFinal(id) ? `after ${rollout(id).status}` : (phaseOf(id) ?? 'pending');
+          killedIn = ended(id) ? `after ${rollout(id).status}` : (phaseOf(id) ?? 'pending');
           await sleep(downMs);
-          controller = await startController(world.stateDir, HOLDER);
+          controller = await startControllerProcess(world.stateDir, HOLDER);
         })();
 
         if (mode !== 'auto') {
-          await until(() => phaseOf(id) === 'awaitingPromote' || isFinal(id));
+          await until(() => phaseOf(id) === 'awaitingPromote' || ended(id));
           if (mode === 'abort') await commands.abort(KEY);
           else await commands.promote(KEY, { full: false });
         }
         await crash;
-        await until(() => isFinal(id));
+        await until(() => ended(id));
         const status = rollout(id).status;
         outcomes.push(
           `${version} ${mode} r=${replicas} kill@${killAfterMs}ms(${killedIn}) → ${status}`,
@@ -128,10 +113,15 @@ describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=$
         expect(status, `${version} (${mode}), killed in ${killedIn}`).toBe(
           mode === 'abort' ? 'aborted' : 'succeeded',
         );
-        await expectNoOrphans();
+        await expectNoOrphans(world);
+        // What runs is the live revision, all its replicas: the new one, or
+        // after an abort the one before it.
         const live = world.store.listInstances(KEY).map((i) => i.record.version);
-        const expected = mode === 'abort' ? live[0] : version;
-        expect(live.every((v) => v === expected)).toBe(true);
+        const expected = mode === 'abort' ? stable : { version, replicas };
+        expect(live, `${version} (${mode})`).toEqual(
+          Array.from({ length: expected.replicas }, () => expected.version),
+        );
+        stable = expected;
       }
       console.log(`controller-random-kills (SEED=${seed}):\n  ${outcomes.join('\n  ')}`);
     },
@@ -166,7 +156,7 @@ describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=$
         .filter((s): s is string => s !== undefined);
       expect(statuses.length, `rollout ${r.id} has status events`).toBeGreaterThan(0);
       expect(statuses.at(-1)).toBe(r.status);
-      expect(statuses.filter((s) => FINAL.includes(s))).toEqual([r.status]);
+      expect(statuses.filter((s) => isFinal(s as RolloutStatus))).toEqual([r.status]);
     }
     expect(world.store.getLock(KEY)).toBeUndefined();
   });

@@ -7,8 +7,7 @@
  * winner is then aborted (even rounds) or left to finish (odd rounds)
  * before the next round.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,8 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/runtime/process/free-port.ts';
 import { openStateStore } from '../../src/state/open-state-store.ts';
 import type { SqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.ts';
+import { httpAppCommand } from '../support/apps.ts';
 import type { RunResult } from '../system/cli-harness.ts';
-import { alive, httpApp, processesMentioning, run, stopPids } from '../system/cli-harness.ts';
+import { daemonInfo, run, stopEverything } from '../system/cli-harness.ts';
 import { until } from '../system/controller-harness.ts';
 
 const ROUNDS = 20;
@@ -37,22 +37,7 @@ const sy = (...args: string[]): Promise<RunResult> => run(dir, [...args, '--stat
 
 /** Starts `switchyard ARGS` held at the barrier; resolves when it has exited. */
 function contender(port: number, args: readonly string[]): Promise<RunResult> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHYARD_')),
-  );
-  const child = spawn(process.execPath, [barrierCli, String(port), '--', ...args], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return run(dir, [String(port), '--', ...args], { script: barrierCli });
 }
 
 beforeAll(async () => {
@@ -62,13 +47,12 @@ beforeAll(async () => {
   const listen = await findFreePort('127.0.0.1');
   let preview = await findFreePort('127.0.0.1');
   while (preview === listen) preview = await findFreePort('127.0.0.1');
-  const command = `"${process.execPath}" "${httpApp}"`;
   const spec = (file: string, strategy: string): void =>
     writeFileSync(
       join(dir, file),
       [
         `service: ${service}`,
-        `runtime: { type: process, command: ${JSON.stringify(command)} }`,
+        `runtime: { type: process, command: ${JSON.stringify(httpAppCommand)} }`,
         'replicas: 1',
         'healthCheck: { path: /healthz, interval: 200ms, timeout: 150ms, healthyThreshold: 1, startupTimeout: 60s }',
         `router: { listen: ${listen}, preview: ${preview}, drainTimeout: 1s }`,
@@ -82,19 +66,14 @@ beforeAll(async () => {
   const up = await sy('up', '--detach');
   expect(up.stderr).toBe('');
   expect(up.code).toBe(0);
-  daemonPid = (JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as { pid: number }).pid;
-  routerPid = (
-    JSON.parse(readFileSync(join(stateDir, 'router', 'router.json'), 'utf8')) as { pid: number }
-  ).pid;
+  ({ pid: daemonPid, routerPid } = daemonInfo(stateDir));
   store = openStateStore({ dir: stateDir });
 });
 
 afterAll(async () => {
   store?.close();
   if (dir === undefined) return;
-  if (alive(daemonPid) || alive(routerPid)) await sy('down');
-  await stopPids([daemonPid, routerPid].filter((pid) => pid > 0 && alive(pid)));
-  await stopPids(processesMentioning(`SWITCHYARD_SERVICE=${service}`));
+  await stopEverything(() => sy('down'), [daemonPid, routerPid], [`SWITCHYARD_SERVICE=${service}`]);
   rmSync(dir, { recursive: true, force: true });
 });
 

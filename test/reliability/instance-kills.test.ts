@@ -8,15 +8,19 @@
  * kill waits for the replacement to be healthy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerCommands } from '../../src/controller/controller-commands.ts';
-import { startLoad } from '../../src/demo/load-generator.ts';
+import type { ControllerCommands } from '../../src/controller/controller-commands.ts';
 import type { LoadRun } from '../../src/demo/load-generator.ts';
 import { routerServiceName } from '../../src/controller/rollout-data.ts';
-import type { Rollout } from '../../src/state/store.ts';
-import type { ControllerWorld } from '../system/controller-harness.ts';
-import { KEY, createWorld, until } from '../system/controller-harness.ts';
-import type { ControllerChild } from './support.ts';
-import { pidsOfInstance, startController } from './support.ts';
+import { pidsOfInstance } from '../support/processes.ts';
+import type { ControllerChild, ControllerWorld } from '../system/controller-harness.ts';
+import {
+  KEY,
+  commandsFor,
+  createWorld,
+  startControllerProcess,
+  startLiveLoad,
+  until,
+} from '../system/controller-harness.ts';
 
 const HOLDER = 'reliability-instance-kills';
 
@@ -26,22 +30,8 @@ let controller: ControllerChild | undefined;
 const loads: LoadRun[] = [];
 const killed: string[] = [];
 
-function rollout(id: number): Rollout {
-  return world.store.getRollout(id) as Rollout;
-}
-
-function phaseOf(id: number): string | undefined {
-  return (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase;
-}
-
 function load(port: number): LoadRun {
-  const run = startLoad({
-    url: `http://127.0.0.1:${port}/`,
-    concurrency: 4,
-    maxRequests: 10_000_000,
-    maxDurationMs: 300_000,
-    pauseMs: 5,
-  });
+  const run = startLiveLoad(port);
   loads.push(run);
   return run;
 }
@@ -81,12 +71,8 @@ async function killOne(pool: string, traffic: LoadRun): Promise<void> {
 
 beforeAll(async () => {
   world = await createWorld();
-  commands = new ControllerCommands({
-    store: world.store,
-    holderId: HOLDER,
-    runtimeFor: () => world.runtime,
-  });
-  controller = await startController(world.stateDir, HOLDER);
+  commands = commandsFor(world, HOLDER);
+  controller = await startControllerProcess(world.stateDir, HOLDER);
 });
 
 afterAll(async () => {
@@ -104,7 +90,7 @@ describe('instances SIGKILLed mid-rollout', () => {
       spec: world.spec({ replicas: 2, strategy: '{ blueGreen: { autoPromote: 0s } }' }),
       requestedBy: 'tester',
     });
-    await until(() => rollout(v1.id).status === 'succeeded');
+    await until(() => world.rollout(v1.id).status === 'succeeded');
     const stablePool = world.store.listInstances(KEY)[0]?.record.pool as string;
     const live = load(world.listen);
     await until(() => live.snapshot().ok >= 100);
@@ -118,7 +104,7 @@ describe('instances SIGKILLed mid-rollout', () => {
       spec: world.spec({ replicas: 2, strategy: '{ blueGreen: { scaleDownDelay: 2s } }' }),
       requestedBy: 'tester',
     });
-    await until(() => phaseOf(v2.id) === 'awaitingPromote');
+    await until(() => world.phase(v2.id) === 'awaitingPromote');
     const newPool = world.store.listInstances(KEY).find((i) => i.record.version === 'v2')?.record
       .pool as string;
     const preview = load(world.preview);
@@ -127,13 +113,13 @@ describe('instances SIGKILLed mid-rollout', () => {
     // Mid-rollout: a stable instance, then a new one (seen on preview).
     await killOne(stablePool, live);
     await killOne(newPool, preview);
-    expect(phaseOf(v2.id)).toBe('awaitingPromote');
+    expect(world.phase(v2.id)).toBe('awaitingPromote');
 
     await commands.promote(KEY, { full: false });
     await until(() => live.snapshot().lastVersion === 'v2');
     // After the switch, the new pool is live: kill one of it again.
     await killOne(newPool, live);
-    await until(() => rollout(v2.id).status === 'succeeded');
+    await until(() => world.rollout(v2.id).status === 'succeeded');
 
     for (const run of loads) run.stop();
     const results = await Promise.all(loads.map((run) => run.done));

@@ -10,15 +10,19 @@
  * only have its config from its own saved file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerCommands } from '../../src/controller/controller-commands.ts';
-import { startLoad } from '../../src/demo/load-generator.ts';
 import type { LoadRun } from '../../src/demo/load-generator.ts';
 import { spawnRouter } from '../../src/router/spawn-router.ts';
 import type { RouterProcess } from '../../src/router/spawn-router.ts';
-import type { Rollout } from '../../src/state/store.ts';
+import { alive } from '../support/processes.ts';
 import type { ControllerWorld } from '../system/controller-harness.ts';
-import { KEY, createWorld, until } from '../system/controller-harness.ts';
-import { startController } from './support.ts';
+import {
+  KEY,
+  commandsFor,
+  createWorld,
+  startControllerProcess,
+  startLiveLoad,
+  until,
+} from '../system/controller-harness.ts';
 
 const RUNS = 3;
 const HOLDER = 'reliability-router-kill';
@@ -31,12 +35,8 @@ let load: LoadRun | undefined;
 beforeAll(async () => {
   world = await createWorld();
   router = world.router;
-  const commands = new ControllerCommands({
-    store: world.store,
-    holderId: HOLDER,
-    runtimeFor: () => world.runtime,
-  });
-  const controller = await startController(world.stateDir, HOLDER);
+  const commands = commandsFor(world, HOLDER);
+  const controller = await startControllerProcess(world.stateDir, HOLDER);
   try {
     const { id } = await commands.deploy({
       ...KEY,
@@ -44,7 +44,7 @@ beforeAll(async () => {
       spec: world.spec({ replicas: 2, strategy: '{ blueGreen: { autoPromote: 0s } }' }),
       requestedBy: 'tester',
     });
-    await until(() => (world.store.getRollout(id) as Rollout).status === 'succeeded');
+    await until(() => world.rollout(id).status === 'succeeded');
   } finally {
     await controller.kill('SIGTERM');
   }
@@ -59,26 +59,12 @@ afterAll(async () => {
 
 async function killRouter(pid: number): Promise<void> {
   process.kill(pid, 'SIGKILL');
-  // Gone once signal 0 fails (the router is our child; node reaps it).
-  await until(() => {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }, 10);
+  await until(() => !alive(pid), 10);
 }
 
 describe('router SIGKILLed under load, restarted on the same state dir', () => {
   it(`serves its last config at once after each of ${RUNS} kills`, async () => {
-    load = startLoad({
-      url: `http://127.0.0.1:${world.listen}/`,
-      concurrency: 4,
-      maxRequests: 10_000_000,
-      maxDurationMs: 300_000,
-      pauseMs: 10,
-    });
+    load = startLiveLoad(world.listen, { pauseMs: 10 });
     await until(() => (load as LoadRun).snapshot().ok >= 100);
     expect(load.snapshot().failed).toBe(0);
     const figures: string[] = [];

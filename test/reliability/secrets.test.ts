@@ -11,7 +11,6 @@
  * `history --json`, `logs` and `deploy` output. The only place the value
  * may be is the instances' environment, which the test checks it reached.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +18,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/runtime/process/free-port.ts';
 import { openStateStore } from '../../src/state/open-state-store.ts';
+import { httpAppCommand } from '../support/apps.ts';
+import { pidsOfInstance } from '../support/processes.ts';
 import type { RunResult } from '../system/cli-harness.ts';
-import { alive, bin, httpApp, processesMentioning, stopPids } from '../system/cli-harness.ts';
-import { pidsOfInstance } from './support.ts';
+import { daemonInfo, run, stopEverything } from '../system/cli-harness.ts';
 
 const NAME = 'RELIABILITY_TOKEN';
 const SECRET = `planted-${randomUUID()}`;
@@ -34,29 +34,11 @@ let routerPid = 0;
 let listen = 0;
 const outputs: { where: string; text: string }[] = [];
 
-function sy(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const env = {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHYARD_')),
-    ),
-    ...extraEnv,
-  };
-  const child = spawn(process.execPath, [bin, ...args, '--state', stateDir], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      outputs.push({ where: `switchyard ${args.join(' ')}`, text: stdout + stderr });
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs `switchyard ARGS --state <tmp>` and keeps its output for the search. */
+async function sy(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const result = await run(dir, [...args, '--state', stateDir], { env });
+  outputs.push({ where: `switchyard ${args.join(' ')}`, text: result.stdout + result.stderr });
+  return result;
 }
 
 function writeSpec(file: string, command: string, strategy: string): void {
@@ -92,9 +74,12 @@ beforeAll(async () => {
   stateDir = join(dir, 'state');
   service = `sec${process.pid}x${Date.now().toString(36)}`;
   listen = await findFreePort('127.0.0.1');
-  const app = `"${process.execPath}" "${httpApp}"`;
-  writeSpec('switchyard.yaml', app, '{ blueGreen: { autoPromote: 0s, scaleDownDelay: 0s } }');
-  writeSpec('manual.yaml', app, '{ blueGreen: { scaleDownDelay: 0s } }');
+  writeSpec(
+    'switchyard.yaml',
+    httpAppCommand,
+    '{ blueGreen: { autoPromote: 0s, scaleDownDelay: 0s } }',
+  );
+  writeSpec('manual.yaml', httpAppCommand, '{ blueGreen: { scaleDownDelay: 0s } }');
   // Starts, then dies before it is healthy: an InstanceExited event with its log tail.
   writeSpec(
     'crashing.yaml',
@@ -103,17 +88,16 @@ beforeAll(async () => {
   );
   const up = await sy(['up', '--detach'], { [NAME]: SECRET });
   expect(up.code, up.stderr).toBe(0);
-  daemonPid = (JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as { pid: number }).pid;
-  routerPid = (
-    JSON.parse(readFileSync(join(stateDir, 'router', 'router.json'), 'utf8')) as { pid: number }
-  ).pid;
+  ({ pid: daemonPid, routerPid } = daemonInfo(stateDir));
 });
 
 afterAll(async () => {
   if (dir === undefined) return;
-  if (alive(daemonPid) || alive(routerPid)) await sy(['down']);
-  await stopPids([daemonPid, routerPid].filter((pid) => pid > 0 && alive(pid)));
-  await stopPids(processesMentioning(`SWITCHYARD_SERVICE=${service}`));
+  await stopEverything(
+    () => sy(['down']),
+    [daemonPid, routerPid],
+    [`SWITCHYARD_SERVICE=${service}`],
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -144,7 +128,7 @@ describe('a planted secret appears in no output', () => {
     }
 
     // Every GET of the API.
-    const api = JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as { url: string };
+    const api = daemonInfo(stateDir);
     const token = readFileSync(join(stateDir, 'token'), 'utf8').trim();
     const headers = { authorization: `Bearer ${token}` };
     const base = `${api.url.replace(/\/$/, '')}`;

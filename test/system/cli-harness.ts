@@ -1,15 +1,18 @@
 /**
- * Helpers for the CLI system test: run the real binary in a project folder
- * (stdin not a terminal, no SWITCHYARD_* from the caller), poll with a bound
- * that fails with a clear message, and find or stop processes by PID.
+ * Helpers for the tests that run the real CLI: the binary (or another script
+ * that loads the CLI) in a project folder, its stdin not a terminal and no
+ * SWITCHYARD_* from the caller's environment; the PIDs `up --detach` wrote;
+ * and a poller with a bound that fails with a clear message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { daemonPaths } from '../../src/daemon/paths.ts';
+import { routerPaths } from '../../src/router/config-file.ts';
+import { alive, processesMentioning, stopPids } from '../support/processes.ts';
 
 export const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
-export const httpApp = fileURLToPath(new URL('../fixtures/apps/http-app.mjs', import.meta.url));
 
 export interface RunResult {
   readonly code: number | null;
@@ -24,15 +27,30 @@ export interface Running {
   readonly done: Promise<RunResult>;
 }
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHYARD_')),
-  );
+export interface StartOptions {
+  /** Variables added to the cleaned environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The script Node runs instead of bin/switchyard.js (e.g. one that loads the CLI). */
+  readonly script?: string;
+}
+
+/** The caller's environment without any SWITCHYARD_* variable, plus `extra`. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHYARD_')),
+    ),
+    ...extra,
+  };
 }
 
 /** Starts `switchyard ARGS` in `cwd` with its stdin a closed pipe (not a terminal). */
-export function start(cwd: string, args: readonly string[]): Running {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env: cleanEnv(), stdio: 'pipe' });
+export function start(cwd: string, args: readonly string[], options: StartOptions = {}): Running {
+  const child = spawn(process.execPath, [options.script ?? bin, ...args], {
+    cwd,
+    env: cleanEnv(options.env),
+    stdio: 'pipe',
+  });
   child.stdin.end();
   let stdout = '';
   let stderr = '';
@@ -45,8 +63,22 @@ export function start(cwd: string, args: readonly string[]): Running {
   return { child, stdout: () => stdout, done };
 }
 
-export function run(cwd: string, args: readonly string[]): Promise<RunResult> {
-  return start(cwd, args).done;
+export function run(
+  cwd: string,
+  args: readonly string[],
+  options: StartOptions = {},
+): Promise<RunResult> {
+  return start(cwd, args, options).done;
+}
+
+/** What `up --detach` wrote to the state dir: the daemon's PID and URL, the router's PID. */
+export function daemonInfo(stateDir: string): { pid: number; url: string; routerPid: number } {
+  const api = JSON.parse(readFileSync(daemonPaths(stateDir).apiInfo, 'utf8')) as {
+    pid: number;
+    url: string;
+  };
+  const router = JSON.parse(readFileSync(routerPaths(stateDir).info, 'utf8')) as { pid: number };
+  return { pid: api.pid, url: api.url, routerPid: router.pid };
 }
 
 /**
@@ -71,57 +103,18 @@ export async function until<T>(
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // An exited process not yet reaped by its parent counts as gone.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Live PIDs whose environment or command line contains `needle`. */
-export function processesMentioning(needle: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    let text = '';
-    for (const file of ['environ', 'cmdline']) {
-      try {
-        text += readFileSync(`/proc/${entry}/${file}`, 'latin1');
-      } catch {
-        // Gone, or not ours to read.
-      }
-    }
-    if (text.includes(needle) && alive(pid)) found.push(pid);
-  }
-  return found;
-}
-
-/** SIGTERM, then SIGKILL after a grace period, each of exactly these PIDs. */
-export async function stopPids(pids: readonly number[]): Promise<void> {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  }
-  const deadline = Date.now() + 5000;
-  while (pids.some(alive) && Date.now() < deadline) await sleep(100);
-  for (const pid of pids.filter(alive)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+/**
+ * The end of a test that ran `up --detach`: `down` while the daemon or the
+ * router still runs, then whichever of `pids` is left, then every process
+ * whose environment or command line mentions one of `mentioning` (the
+ * test's unique service name, its folder), all by PID.
+ */
+export async function stopEverything(
+  down: () => Promise<unknown>,
+  pids: readonly number[],
+  mentioning: readonly string[],
+): Promise<void> {
+  if (pids.some(alive)) await down();
+  await stopPids(pids.filter(alive));
+  await stopPids(mentioning.flatMap(processesMentioning));
 }

@@ -16,16 +16,9 @@ import type {
   ServiceStatus,
 } from '../../src/controller/control-plane.ts';
 import { findFreePort } from '../../src/runtime/process/free-port.ts';
-import {
-  alive,
-  httpApp,
-  processesMentioning,
-  run,
-  start,
-  stopPids,
-  until,
-  type RunResult,
-} from './cli-harness.ts';
+import { httpAppCommand } from '../support/apps.ts';
+import { alive, processesMentioning } from '../support/processes.ts';
+import { daemonInfo, run, start, stopEverything, until, type RunResult } from './cli-harness.ts';
 
 const NOT_RUNNING = 'Switchyard is not running here. Start it with `switchyard up`.\n';
 
@@ -83,12 +76,11 @@ async function servedVersion(): Promise<string> {
 }
 
 function writeSpec(file: string, preview: number, scaleDownDelay: string): void {
-  const command = `"${process.execPath}" "${httpApp}"`;
   writeFileSync(
     join(dir, file),
     [
       `service: ${service}`,
-      `runtime: { type: process, command: ${JSON.stringify(command)} }`,
+      `runtime: { type: process, command: ${JSON.stringify(httpAppCommand)} }`,
       'port: 3000',
       'replicas: 2',
       'healthCheck: { path: /healthz, interval: 200ms, timeout: 150ms, healthyThreshold: 2, unhealthyThreshold: 2, startupTimeout: 60s }',
@@ -113,10 +105,7 @@ beforeAll(async () => {
   const up = await sy('up', '--detach');
   expect(up.stderr).toBe('');
   expect(up.code).toBe(0);
-  daemonPid = (JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as { pid: number }).pid;
-  routerPid = (
-    JSON.parse(readFileSync(join(stateDir, 'router', 'router.json'), 'utf8')) as { pid: number }
-  ).pid;
+  ({ pid: daemonPid, routerPid } = daemonInfo(stateDir));
 });
 
 afterAll(async () => {
@@ -125,12 +114,11 @@ afterAll(async () => {
   // environment names this test's unique service, or whose command line
   // names its folder.
   if (dir === undefined) return;
-  if (alive(daemonPid) || alive(routerPid)) await sy('down');
-  await stopPids([daemonPid, routerPid].filter((pid) => pid > 0 && alive(pid)));
-  await stopPids([
-    ...processesMentioning(`SWITCHYARD_SERVICE=${service}`),
-    ...processesMentioning(dir),
-  ]);
+  await stopEverything(
+    () => sy('down'),
+    [daemonPid, routerPid],
+    [`SWITCHYARD_SERVICE=${service}`, dir],
+  );
   const left = [
     ...processesMentioning(`SWITCHYARD_SERVICE=${service}`),
     ...processesMentioning(dir),
@@ -419,11 +407,7 @@ describe('the switchyard CLI against a real daemon', () => {
   it('up after down starts the same pools again and serves the last version', async () => {
     const up = await sy('up', '--detach');
     expect(up.code).toBe(0);
-    daemonPid = (JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as { pid: number })
-      .pid;
-    routerPid = (
-      JSON.parse(readFileSync(join(stateDir, 'router', 'router.json'), 'utf8')) as { pid: number }
-    ).pid;
+    ({ pid: daemonPid, routerPid } = daemonInfo(stateDir));
     await until('the service to answer again after up', async () => {
       try {
         return (await servedVersion()) === '1';

@@ -6,34 +6,27 @@
  * response must come from the expected version.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../src/controller/controller.ts';
-import { startLoad } from '../../src/demo/load-generator.ts';
+import type { Controller } from '../../src/controller/controller.ts';
 import type { LoadRun } from '../../src/demo/load-generator.ts';
 import { isSwitchyardError } from '../../src/errors.ts';
 import { Reason } from '../../src/rollout/reasons.ts';
-import type { Rollout } from '../../src/state/store.ts';
 import type { ControllerWorld } from './controller-harness.ts';
-import { KEY, createWorld, expectOnly, until, versionAt } from './controller-harness.ts';
+import {
+  KEY,
+  createWorld,
+  expectOnly,
+  startInProcessController,
+  startLiveLoad,
+  until,
+  versionAt,
+} from './controller-harness.ts';
 
 let world: ControllerWorld;
 let controller: Controller;
 let load: LoadRun;
 
-function rollout(id: number): Rollout {
-  return world.store.getRollout(id) as Rollout;
-}
-
-async function finished(id: number): Promise<Rollout> {
-  return until(() => {
-    const r = rollout(id);
-    return ['succeeded', 'failed', 'aborted', 'rolledBack'].includes(r.status) && r;
-  });
-}
-
 async function phase(id: number, name: string): Promise<void> {
-  await until(
-    () => (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase === name,
-  );
+  await until(() => world.phase(id) === name);
 }
 
 /** Versions of the instances the store holds, sorted. */
@@ -51,15 +44,7 @@ async function deploy(version: string, spec = world.spec()): Promise<number> {
 
 beforeAll(async () => {
   world = await createWorld();
-  controller = new Controller({
-    store: world.store,
-    stateDir: world.stateDir,
-    router: world.router.client,
-    runtimeFor: () => world.runtime,
-    holderId: 'controller-under-test',
-    tickMs: 50,
-  });
-  await controller.start();
+  controller = await startInProcessController(world, 'controller-under-test');
 });
 
 afterAll(async () => {
@@ -81,7 +66,7 @@ describe('controller: blue/green under load', () => {
         extra: 'secrets: [SY_TEST_SECRET]\nenv: { ECHO_ENV: "SY_TEST_SECRET,SY_TEST_NOT_NAMED" }',
       }),
     );
-    const done = await finished(id);
+    const done = await world.finished(id);
     expect(done.status).toBe('succeeded');
     expect(done.weights).toEqual([{ pool: 'blue', weight: 100 }]);
     expect(await versionAt(world.listen)).toBe('v1');
@@ -92,23 +77,15 @@ describe('controller: blue/green under load', () => {
     expect(answer.env['SY_TEST_NOT_NAMED']).toBeUndefined();
     delete process.env['SY_TEST_SECRET'];
     delete process.env['SY_TEST_NOT_NAMED'];
-    load = startLoad({
-      url: `http://127.0.0.1:${world.listen}/`,
-      concurrency: 4,
-      maxRequests: 1_000_000,
-      maxDurationMs: 600_000,
-      pauseMs: 5,
-      // Every 8th request takes 300 ms, so requests are in flight at every switch.
-      slowEvery: 8,
-      slowMs: 300,
-    });
+    // Every 8th request takes 300 ms, so requests are in flight at every switch.
+    load = startLiveLoad(world.listen, { slowEvery: 8, slowMs: 300 });
     expect(await expectOnly(load, 'v1')).toEqual({ v1: expect.any(Number) });
   });
 
   it('deploys v2 beside v1, previews it, switches on promote in one update, stops v1 after scaleDownDelay', async () => {
     const id = await deploy('v2');
     await phase(id, 'awaitingPromote');
-    expect(rollout(id).status).toBe('paused');
+    expect(world.rollout(id).status).toBe('paused');
     expect(await versionAt(world.preview)).toBe('v2');
     expect(await expectOnly(load, 'v1')).toEqual({ v1: expect.any(Number) });
     const generation = (await world.router.client.getConfig()).generation;
@@ -124,7 +101,7 @@ describe('controller: blue/green under load', () => {
     ]);
     expect(await expectOnly(load, 'v2')).toEqual({ v2: expect.any(Number) });
 
-    const done = await finished(id);
+    const done = await world.finished(id);
     expect(done.status).toBe('succeeded');
     expect(storedVersions()).toEqual(['v2', 'v2']);
     expect(load.snapshot().failed).toBe(0);
@@ -134,7 +111,7 @@ describe('controller: blue/green under load', () => {
     const id = await deploy('v3');
     await phase(id, 'awaitingPromote');
     await controller.abort(KEY);
-    const done = await finished(id);
+    const done = await world.finished(id);
     expect(done.status).toBe('aborted');
     expect(storedVersions()).toEqual(['v2', 'v2']);
     expect(await expectOnly(load, 'v2')).toEqual({ v2: expect.any(Number) });
@@ -161,7 +138,7 @@ describe('controller: blue/green under load', () => {
     expect(back.generation).toBe(generation + 1);
     expect(back.services[0]?.pools.map((p) => [p.name, p.weight])).toEqual([['green', 100]]);
     expect(await expectOnly(load, 'v2')).toEqual({ v2: expect.any(Number) });
-    const done = await finished(id);
+    const done = await world.finished(id);
     expect(done.status).toBe('rolledBack');
     expect(storedVersions()).toEqual(['v2', 'v2']);
   });
@@ -171,7 +148,7 @@ describe('controller: blue/green under load', () => {
       'v4',
       world.spec({ strategy: '{ blueGreen: { autoPromote: 0s, scaleDownDelay: 0s } }' }),
     );
-    expect((await finished(id)).status).toBe('succeeded');
+    expect((await world.finished(id)).status).toBe('succeeded');
     expect(await expectOnly(load, 'v4')).toEqual({ v4: expect.any(Number) });
 
     const view = await controller.rollback(KEY, { requestedBy: 'tester' });
@@ -181,7 +158,7 @@ describe('controller: blue/green under load', () => {
     // v2's stored spec waits for promote, as it did when it was deployed.
     await phase(view.id, 'awaitingPromote');
     await controller.promote(KEY, { full: false });
-    expect((await finished(view.id)).status).toBe('succeeded');
+    expect((await world.finished(view.id)).status).toBe('succeeded');
     expect(await expectOnly(load, 'v2')).toEqual({ v2: expect.any(Number) });
     expect(storedVersions()).toEqual(['v2', 'v2']);
     expect(load.snapshot().failed).toBe(0);
@@ -192,7 +169,7 @@ describe('controller: blue/green under load', () => {
       'v5',
       world.spec({ hooks: 'hooks: { preDeploy: "echo migrating; echo broken >&2; exit 3" }' }),
     );
-    const done = await finished(id);
+    const done = await world.finished(id);
     expect(done.status).toBe('failed');
     expect(done.reason).toBe(Reason.HookFailed);
     const hookEvent = world.store
@@ -206,7 +183,7 @@ describe('controller: blue/green under load', () => {
 
   it('a v6 that never gets healthy fails at startupTimeout and is removed; traffic stays on v2', async () => {
     const id = await deploy('v6', world.spec({ command: 'exec sleep 600', startupTimeout: '2s' }));
-    const done = await finished(id);
+    const done = await world.finished(id);
     expect(done.status).toBe('failed');
     expect(done.reason).toBe(Reason.StartupTimeout);
     expect(storedVersions()).toEqual(['v2', 'v2']);
@@ -226,7 +203,7 @@ describe('controller: blue/green under load', () => {
     expect((error as Error).message).toContain('controller-under-test');
     expect(world.store.listRevisions(KEY).map((r) => r.version)).not.toContain('v8');
     await controller.abort(KEY);
-    expect((await finished(id)).status).toBe('aborted');
+    expect((await world.finished(id)).status).toBe('aborted');
     expect(world.store.getLock(KEY)).toBeUndefined();
   });
 

@@ -9,71 +9,38 @@
  * store writes intents (deploy, promote) and the child's loop acts on them.
  * Intents written while the child is dead are picked up when it returns.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../src/controller/controller.ts';
-import { ControllerCommands } from '../../src/controller/controller-commands.ts';
+import type { ControllerCommands } from '../../src/controller/controller-commands.ts';
 import { plannedRecord } from '../../src/controller/planned-instance.ts';
-import { startLoad } from '../../src/demo/load-generator.ts';
 import type { LoadRun } from '../../src/demo/load-generator.ts';
-import type { Rollout } from '../../src/state/store.ts';
-import type { ControllerWorld } from './controller-harness.ts';
+import { httpAppCommand } from '../support/apps.ts';
+import { runningProcesses } from '../support/processes.ts';
+import type { ControllerChild, ControllerWorld } from './controller-harness.ts';
 import {
   KEY,
+  commandsFor,
   createWorld,
-  runningProcesses,
+  expectNoOrphans,
   expectOnly,
-  httpApp,
+  startControllerProcess,
+  startLiveLoad,
   until,
 } from './controller-harness.ts';
 
-const bin = fileURLToPath(new URL('../../src/controller/bin.ts', import.meta.url));
 const HOLDER = 'crash-test-controller';
 
 let world: ControllerWorld;
 let commands: ControllerCommands;
-let child: ChildProcess | undefined;
+let child: ControllerChild | undefined;
 let load: LoadRun | undefined;
 
 async function startChild(): Promise<void> {
-  const proc = spawn(
-    process.execPath,
-    [bin, '--state', world.stateDir, '--holder', HOLDER, '--tick-ms', '50'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child = proc;
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('"ready":true')) resolve();
-    });
-    proc.once('exit', (code) =>
-      reject(new Error(`the controller exited (${code}) before it was ready`)),
-    );
-  });
-  proc.removeAllListeners('exit');
+  child = await startControllerProcess(world.stateDir, HOLDER);
 }
 
 async function killChild(): Promise<void> {
-  const proc = child;
-  if (proc === undefined || proc.exitCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGKILL');
-  await exited;
+  await child?.kill('SIGKILL');
   child = undefined;
-}
-
-function rollout(id: number): Rollout {
-  return world.store.getRollout(id) as Rollout;
-}
-
-function phaseOf(id: number): string | undefined {
-  return (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase;
 }
 
 /** Kill the controller, check that traffic flows without it, start it again. */
@@ -85,36 +52,16 @@ async function crashAndRestart(): Promise<void> {
   await startChild();
 }
 
-async function expectNoOrphans(): Promise<void> {
-  // Instances being retired finish their drain and stop first.
-  await until(() => world.store.listInstances(KEY).every((i) => i.desired));
-  const stored = new Set(world.store.listInstances(KEY).map((i) => i.record.instanceId));
-  const running = await until(() => {
-    const now = runningProcesses(world.stateDir, KEY.service, KEY.environment);
-    return now.instances.size === stored.size && now.supervisors === stored.size && now;
-  }, 100);
-  expect([...running.instances].sort()).toEqual([...stored].sort());
-}
-
 beforeAll(async () => {
   world = await createWorld();
-  commands = new ControllerCommands({
-    store: world.store,
-    holderId: HOLDER,
-    runtimeFor: () => world.runtime,
-  });
+  commands = commandsFor(world, HOLDER);
   await startChild();
 });
 
 afterAll(async () => {
   load?.stop();
   await load?.done;
-  if (child !== undefined) {
-    const proc = child;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGTERM');
-    await exited;
-  }
+  await child?.kill('SIGTERM');
   await world?.dispose();
 });
 
@@ -126,16 +73,10 @@ describe('controller: SIGKILL at every step boundary of a blue/green rollout', (
       spec: world.spec(),
       requestedBy: 'tester',
     });
-    await until(() => rollout(view.id).status === 'succeeded');
-    load = startLoad({
-      url: `http://127.0.0.1:${world.listen}/`,
-      concurrency: 4,
-      maxRequests: 1_000_000,
-      maxDurationMs: 600_000,
-      pauseMs: 5,
-    });
+    await until(() => world.rollout(view.id).status === 'succeeded');
+    load = startLiveLoad(world.listen);
     expect(await expectOnly(load, 'v1')).toEqual({ v1: expect.any(Number) });
-    await expectNoOrphans();
+    await expectNoOrphans(world);
   });
 
   it('resumes v2 after a kill at each boundary and ends succeeded with no orphan', async () => {
@@ -143,7 +84,7 @@ describe('controller: SIGKILL at every step boundary of a blue/green rollout', (
     const { id } = await commands.deploy({ ...KEY, version: 'v2', spec, requestedBy: 'tester' });
 
     // pending → starting
-    await until(() => phaseOf(id) === 'waitingHealthy');
+    await until(() => world.phase(id) === 'waitingHealthy');
     await crashAndRestart();
     // instances of the new pool started and recorded
     await until(
@@ -153,26 +94,28 @@ describe('controller: SIGKILL at every step boundary of a blue/green rollout', (
     );
     await crashAndRestart();
     // healthy, on preview, paused for promote
-    await until(() => phaseOf(id) === 'awaitingPromote');
+    await until(() => world.phase(id) === 'awaitingPromote');
     await crashAndRestart();
-    expect(phaseOf(id)).toBe('awaitingPromote');
+    expect(world.phase(id)).toBe('awaitingPromote');
     // during the pause; promote is written while the controller is dead
     await killChild();
     await commands.promote(KEY, { full: false });
     await startChild();
     // after the switch
-    await until(() => phaseOf(id) === 'scaleDownDelay');
+    await until(() => world.phase(id) === 'scaleDownDelay');
     expect(await expectOnly(load as LoadRun, 'v2')).toEqual({ v2: expect.any(Number) });
     await crashAndRestart();
     // during scaleDownDelay
-    expect(phaseOf(id)).toBe('scaleDownDelay');
+    expect(world.phase(id)).toBe('scaleDownDelay');
     await crashAndRestart();
     // after the drain began
-    await until(() => phaseOf(id) === 'scalingDown' || rollout(id).status === 'succeeded');
+    await until(
+      () => world.phase(id) === 'scalingDown' || world.rollout(id).status === 'succeeded',
+    );
     await crashAndRestart();
 
-    await until(() => rollout(id).status === 'succeeded');
-    await expectNoOrphans();
+    await until(() => world.rollout(id).status === 'succeeded');
+    await expectNoOrphans(world);
     expect(world.store.listInstances(KEY).map((i) => i.record.version)).toEqual(['v2', 'v2']);
     expect(await expectOnly(load as LoadRun, 'v2')).toEqual({ v2: expect.any(Number) });
     expect(world.store.getLock(KEY)).toBeUndefined();
@@ -197,7 +140,7 @@ describe('controller: SIGKILL at every step boundary of a blue/green rollout', (
     );
     await world.runtime.start({
       ...request,
-      command: `"${process.execPath}" "${httpApp}"`,
+      command: httpAppCommand,
       env: {},
       stopTimeoutMs: 2_000,
     });
@@ -212,7 +155,7 @@ describe('controller: SIGKILL at every step boundary of a blue/green rollout', (
     expect(world.store.listInstances(KEY).some((i) => i.record.instanceId === instanceId)).toBe(
       false,
     );
-    await expectNoOrphans();
+    await expectNoOrphans(world);
     expect(
       world.store.listEvents({ ...KEY }).some((e) => e.type === 'instance.orphanStopped'),
     ).toBe(true);
@@ -225,6 +168,3 @@ describe('controller: SIGKILL at every step boundary of a blue/green rollout', (
     expect(result.failures).toEqual([]);
   });
 });
-
-// Keeps the import honest: the in-process Controller is the same class bin.ts runs.
-void Controller;

@@ -1,16 +1,23 @@
 /**
- * Shared parts of the controller system tests: a temporary state dir with a
- * real router process and store, specs for the test app, a poller with no
- * time bound of its own (vitest's test timeout bounds it), and cleanup that
- * stops exactly what was started, by PID.
+ * Shared parts of the controller system tests and the reliability suite: a
+ * temporary state dir with a real router process and store, specs for the
+ * test app, the controller in this process or as a child process
+ * (src/controller/bin.ts), steady load through the router, a poller with no
+ * time bound of its own (vitest's test timeout bounds it), the store's
+ * instances checked against /proc, and cleanup that stops exactly what was
+ * started, by PID.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LoadRun } from '../../src/demo/load-generator.ts';
+import { expect } from 'vitest';
+import { Controller } from '../../src/controller/controller.ts';
+import { ControllerCommands } from '../../src/controller/controller-commands.ts';
+import { startLoad } from '../../src/demo/load-generator.ts';
+import type { LoadOptions, LoadRun } from '../../src/demo/load-generator.ts';
 import { spawnRouter } from '../../src/router/spawn-router.ts';
 import type { RouterProcess } from '../../src/router/spawn-router.ts';
 import { findFreePort } from '../../src/runtime/process/free-port.ts';
@@ -18,9 +25,12 @@ import { ProcessRuntime } from '../../src/runtime/process/process-runtime.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 import type { ResolvedSpec } from '../../src/spec/index.ts';
 import { openStateStore } from '../../src/state/open-state-store.ts';
+import { isFinal } from '../../src/state/index.ts';
 import type { SqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.ts';
+import type { Rollout } from '../../src/state/store.ts';
+import { httpAppCommand } from '../support/apps.ts';
+import { runningProcesses } from '../support/processes.ts';
 
-export const httpApp = fileURLToPath(new URL('../fixtures/apps/http-app.mjs', import.meta.url));
 export const KEY = { service: 'shop', environment: 'default' } as const;
 
 export interface ControllerWorld {
@@ -31,6 +41,12 @@ export interface ControllerWorld {
   readonly listen: number;
   readonly preview: number;
   spec(options?: SpecOptions): ResolvedSpec;
+  /** The stored rollout (it must exist). */
+  rollout(id: number): Rollout;
+  /** The blue/green phase the rollout's data records, if any. */
+  phase(id: number): string | undefined;
+  /** Waits until the rollout has ended (succeeded, failed, aborted or rolled back). */
+  finished(id: number): Promise<Rollout>;
   dispose(): Promise<void>;
 }
 
@@ -52,6 +68,7 @@ export async function createWorld(): Promise<ControllerWorld> {
   const listen = await findFreePort('127.0.0.1');
   let preview = await findFreePort('127.0.0.1');
   while (preview === listen) preview = await findFreePort('127.0.0.1');
+  const rollout = (id: number): Rollout => store.getRollout(id) as Rollout;
   return {
     stateDir,
     store,
@@ -60,7 +77,7 @@ export async function createWorld(): Promise<ControllerWorld> {
     listen,
     preview,
     spec(options = {}) {
-      const command = options.command ?? `"${process.execPath}" "${httpApp}"`;
+      const command = options.command ?? httpAppCommand;
       const text = [
         'service: shop',
         `runtime: { type: process, command: ${JSON.stringify(command)} }`,
@@ -73,6 +90,13 @@ export async function createWorld(): Promise<ControllerWorld> {
       ].join('\n');
       return parseSpec({ text, file: 'switchyard.yaml', env: {} });
     },
+    rollout,
+    phase: (id) => (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase,
+    finished: (id) =>
+      until(() => {
+        const r = rollout(id);
+        return isFinal(r.status) && r;
+      }),
     async dispose() {
       // Every instance the store still knows, stopped by its recorded identity.
       await Promise.allSettled(
@@ -124,8 +148,12 @@ export async function expectOnly(
   count = 100,
 ): Promise<Record<string, number>> {
   await until(() => load.snapshot().lastVersion === version);
-  const settled = load.snapshot().ok;
-  await until(() => load.snapshot().ok >= settled + 20);
+  // Every request sent until now has come back (the oldest in flight is newer).
+  const mark = load.snapshot().sent;
+  await until(() => {
+    const oldest = load.snapshot().oldestInFlight;
+    return oldest === undefined || oldest > mark;
+  });
   const before = load.snapshot();
   await until(() => load.snapshot().ok >= before.ok + count);
   const after = load.snapshot();
@@ -137,52 +165,107 @@ export async function expectOnly(
   return delta;
 }
 
+/** A Controller in this process on the world's store, router and runtime, started. */
+export async function startInProcessController(
+  world: ControllerWorld,
+  holderId: string,
+): Promise<Controller> {
+  const controller = new Controller({
+    store: world.store,
+    stateDir: world.stateDir,
+    router: world.router.client,
+    runtimeFor: () => world.runtime,
+    holderId,
+    tickMs: 50,
+  });
+  await controller.start();
+  return controller;
+}
+
 /**
- * Instances really running for a state dir: every instance the process
- * runtime starts has a log file named by its id under <state>/logs and
- * carries SWITCHYARD_INSTANCE=<id> in its environment; its supervisor holds
- * that log file open.
+ * What the control API does for a controller in another process: writes
+ * intents (deploy, promote, abort) to the same store, for its loop to act on.
  */
-export function runningProcesses(
+export function commandsFor(world: ControllerWorld, holderId: string): ControllerCommands {
+  return new ControllerCommands({
+    store: world.store,
+    holderId,
+    runtimeFor: () => world.runtime,
+  });
+}
+
+export interface ControllerChild {
+  readonly pid: number;
+  /** Sends `signal` and waits for the exit; nothing when it has already exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+const controllerBin = fileURLToPath(new URL('../../src/controller/bin.ts', import.meta.url));
+
+/**
+ * Starts src/controller/bin.ts on a state dir and waits for its ready line.
+ * Its output is read all along (the last 4000 characters of stderr are kept
+ * for the error), so it never blocks on a full pipe.
+ */
+export async function startControllerProcess(
   stateDir: string,
-  service: string,
-  environment: string,
-): { instances: Set<string>; supervisors: number } {
-  const logDir = join(stateDir, 'logs', service, environment);
-  let ids: string[];
-  try {
-    ids = readdirSync(logDir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => f.slice(0, -'.log'.length));
-  } catch {
-    ids = [];
-  }
-  const instances = new Set<string>();
-  let supervisors = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      const id = env
-        .find((v) => v.startsWith('SWITCHYARD_INSTANCE='))
-        ?.slice('SWITCHYARD_INSTANCE='.length);
-      if (id !== undefined && ids.includes(id)) instances.add(id);
-      if (id !== undefined) continue;
-      const fds = readdirSync(`/proc/${entry}/fd`).map((fd) => {
-        try {
-          return readlinkSync(`/proc/${entry}/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      });
-      if (fds.some((target) => target.startsWith(`${logDir}/`) && target.endsWith('.log'))) {
-        supervisors += 1;
-      }
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return { instances, supervisors };
+  holder: string,
+): Promise<ControllerChild> {
+  const proc = spawn(
+    process.execPath,
+    [controllerBin, '--state', stateDir, '--holder', holder, '--tick-ms', '50'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString()).slice(-4000);
+  });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on('data', (chunk: Buffer) => {
+      if (out.includes('"ready":true')) return;
+      out += chunk.toString();
+      if (out.includes('"ready":true')) resolve();
+    });
+    proc.once('exit', (code) =>
+      reject(new Error(`the controller exited (${code}) before it was ready: ${err}`)),
+    );
+  });
+  proc.removeAllListeners('exit');
+  return {
+    pid: proc.pid as number,
+    async kill(signal) {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Steady load through the router: 4 loops, 5 ms apart, bounded at 10 minutes. */
+export function startLiveLoad(port: number, options: Partial<LoadOptions> = {}): LoadRun {
+  return startLoad({
+    url: `http://127.0.0.1:${port}/`,
+    concurrency: 4,
+    maxRequests: 10_000_000,
+    maxDurationMs: 600_000,
+    pauseMs: 5,
+    ...options,
+  });
+}
+
+/**
+ * No orphan: once the instances being retired have finished their drain and
+ * stopped, the instances (and their supervisors) running for the world's
+ * state dir are exactly the ones the store holds.
+ */
+export async function expectNoOrphans(world: ControllerWorld): Promise<void> {
+  await until(() => world.store.listInstances(KEY).every((i) => i.desired));
+  const stored = new Set(world.store.listInstances(KEY).map((i) => i.record.instanceId));
+  const running = await until(() => {
+    const now = runningProcesses(world.stateDir, KEY.service, KEY.environment);
+    return now.instances.size === stored.size && now.supervisors === stored.size && now;
+  }, 100);
+  expect([...running.instances].sort()).toEqual([...stored].sort());
 }

@@ -7,15 +7,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Controller } from '../../src/controller/controller.ts';
-import { startLoad } from '../../src/demo/load-generator.ts';
+import type { Controller } from '../../src/controller/controller.ts';
 import type { LoadRun } from '../../src/demo/load-generator.ts';
 import { Reason } from '../../src/rollout/reasons.ts';
 import { processHandleOf } from '../../src/runtime/process/process-runtime.ts';
 import type { InstanceRecord } from '../../src/runtime/runtime.ts';
-import type { Rollout, StoredEvent } from '../../src/state/store.ts';
+import type { StoredEvent } from '../../src/state/store.ts';
 import type { ControllerWorld } from './controller-harness.ts';
-import { KEY, createWorld, until } from './controller-harness.ts';
+import {
+  KEY,
+  createWorld,
+  startInProcessController,
+  startLiveLoad,
+  until,
+} from './controller-harness.ts';
 
 let world: ControllerWorld;
 let controller: Controller;
@@ -23,15 +28,7 @@ let load: LoadRun | undefined;
 
 beforeAll(async () => {
   world = await createWorld();
-  controller = new Controller({
-    store: world.store,
-    stateDir: world.stateDir,
-    router: world.router.client,
-    runtimeFor: () => world.runtime,
-    holderId: 'instances-test',
-    tickMs: 50,
-  });
-  await controller.start();
+  controller = await startInProcessController(world, 'instances-test');
 });
 
 afterAll(async () => {
@@ -119,19 +116,10 @@ describe('controller: instances that die on their own', () => {
       spec: world.spec({ replicas: 3 }),
       requestedBy: 'tester',
     });
-    const done = await until(() => {
-      const r = world.store.getRollout(view.id) as Rollout;
-      return ['succeeded', 'failed', 'aborted', 'rolledBack'].includes(r.status) && r;
-    });
+    const done = await world.finished(view.id);
     expect(done.status).toBe('succeeded');
     await threeHealthyBlue();
-    load = startLoad({
-      url: `http://127.0.0.1:${world.listen}/`,
-      concurrency: 4,
-      maxRequests: 1_000_000,
-      maxDurationMs: 600_000,
-      pauseMs: 5,
-    });
+    load = startLiveLoad(world.listen);
     await until(() => (load?.snapshot().ok ?? 0) >= 50);
   });
 
@@ -211,10 +199,7 @@ describe('controller: instances that die on their own', () => {
       }),
       requestedBy: 'tester',
     });
-    const done = await until(() => {
-      const r = world.store.getRollout(view.id) as Rollout;
-      return ['succeeded', 'failed', 'aborted', 'rolledBack'].includes(r.status) && r;
-    });
+    const done = await world.finished(view.id);
     expect(done.status).toBe('failed');
     expect(done.reason).toBe(Reason.StartupTimeout);
     const exits = world.store

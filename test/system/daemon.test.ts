@@ -3,66 +3,39 @@
  * CLI binary, the real daemon with its controller and a real router process,
  * in a temporary state directory. Afterwards no process of theirs is left.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // An exited process not yet reaped by its parent is gone for this test.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+import { alive, stopPids } from '../support/processes.ts';
+import { daemonInfo, run as runIn } from './cli-harness.ts';
 
 describe('switchyard up --detach / down', () => {
   let dir: string;
   let stateDir: string;
   const started = new Set<number>();
 
-  const run = (args: string[]) => {
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHYARD_')),
-    );
-    return spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });
+  const run = (args: string[]) => runIn(dir, args);
+  const pids = () => {
+    const { pid, url, routerPid } = daemonInfo(stateDir);
+    return { daemon: { pid, url }, router: routerPid };
   };
-  const pids = () => ({
-    daemon: JSON.parse(readFileSync(join(stateDir, 'api.json'), 'utf8')) as {
-      pid: number;
-      url: string;
-    },
-    router: (
-      JSON.parse(readFileSync(join(stateDir, 'router', 'router.json'), 'utf8')) as { pid: number }
-    ).pid,
-  });
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-daemon-'));
     stateDir = join(dir, '.switchyard');
   });
-  afterAll(() => {
+  afterAll(async () => {
     // Only if an assertion failed midway: stop exactly what this test started.
-    for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await stopPids([...started].filter(alive));
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts in the background, serves an empty status, refuses a second up, and stops with its router', async () => {
-    const up = run(['up', '--detach', '--state', stateDir]);
+    const up = await run(['up', '--detach', '--state', stateDir]);
     expect(up.stderr).toBe('');
-    expect(up.status).toBe(0);
+    expect(up.code).toBe(0);
     const { daemon, router } = pids();
     started.add(daemon.pid).add(router);
     expect(up.stdout).toContain(`Switchyard is running at ${daemon.url} (pid ${daemon.pid})`);
@@ -72,8 +45,8 @@ describe('switchyard up --detach / down', () => {
     expect(statSync(join(stateDir, 'token')).mode & 0o777).toBe(0o600);
 
     // The CLI finds the daemon through .switchyard/ in its folder; no spec there: every service.
-    const status = run(['status', '--json']);
-    expect(status.status).toBe(0);
+    const status = await run(['status', '--json']);
+    expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toEqual({ services: [] });
 
     // The API wants the token; healthz does not.
@@ -83,38 +56,38 @@ describe('switchyard up --detach / down', () => {
     const health = await request(`${daemon.url}/v1/healthz`);
     expect(await health.body.json()).toMatchObject({ ok: true, pid: daemon.pid });
 
-    const again = run(['up', '--detach', '--state', stateDir]);
-    expect(again.status).toBe(3);
+    const again = await run(['up', '--detach', '--state', stateDir]);
+    expect(again.code).toBe(3);
     expect(again.stderr).toContain('already running');
 
-    const down = run(['down']);
-    expect(down.status).toBe(0);
+    const down = await run(['down']);
+    expect(down.code).toBe(0);
     expect(down.stdout).toContain(`Stopped the Switchyard daemon (pid ${daemon.pid})`);
     expect(down.stdout).toContain(`Stopped the router (pid ${router})`);
     expect(alive(daemon.pid)).toBe(false);
     expect(alive(router)).toBe(false);
 
-    const after = run(['status']);
-    expect(after.status).toBe(2);
+    const after = await run(['status']);
+    expect(after.code).toBe(2);
     expect(after.stderr).toBe('Switchyard is not running here. Start it with `switchyard up`.\n');
   });
 
-  it('keeps the router running with down --keep-router, and the next up uses it', () => {
-    expect(run(['up', '--detach', '--state', stateDir]).status).toBe(0);
+  it('keeps the router running with down --keep-router, and the next up uses it', async () => {
+    expect((await run(['up', '--detach', '--state', stateDir])).code).toBe(0);
     const first = pids();
     started.add(first.daemon.pid).add(first.router);
 
-    const down = run(['down', '--keep-router']);
-    expect(down.status).toBe(0);
+    const down = await run(['down', '--keep-router']);
+    expect(down.code).toBe(0);
     expect(alive(first.daemon.pid)).toBe(false);
     expect(alive(first.router)).toBe(true);
 
-    expect(run(['up', '--detach', '--state', stateDir]).status).toBe(0);
+    expect((await run(['up', '--detach', '--state', stateDir])).code).toBe(0);
     const second = pids();
     started.add(second.daemon.pid);
     expect(second.router).toBe(first.router);
 
-    expect(run(['down']).status).toBe(0);
+    expect((await run(['down'])).code).toBe(0);
     expect(alive(second.daemon.pid)).toBe(false);
     expect(alive(first.router)).toBe(false);
   });

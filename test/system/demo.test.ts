@@ -4,32 +4,13 @@
  * requests in flight). It must lose no request, send nothing to an old
  * version after a switch, and leave nothing behind.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { alive } from '../support/processes.ts';
+import { run as runIn } from './cli-harness.ts';
 
-const cli = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** `switchyard ARGS` from this folder (the demo makes its own temp dir). */
+const run = (args: string[]) => runIn(process.cwd(), args);
 
 describe('switchyard demo', () => {
   it('deploys v1, blue/greens to v2 and rolls back under load with zero failed requests and cleans up', async () => {

@@ -5,6 +5,7 @@
  * counting RequestObserver, a config builder and a small HTTP client.
  */
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { RouterConfig, RouterPool, RouterService } from '../../src/router/config.ts';
 import { routerService } from '../../src/router/config.ts';
@@ -82,6 +83,57 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
+/** An instance address a pool can name; nothing need listen there. */
+export type InstanceAddress = Pick<TestUpstream, 'id' | 'port'>;
+
+/** A pool instance that points at a port nothing listens on. */
+export async function refusingInstance(id: string): Promise<InstanceAddress> {
+  return { id, port: await refusedPort() };
+}
+
+export interface RawUpstream extends InstanceAddress {
+  /** Every request it read in full (headers and Content-Length body), as latin1 text. */
+  readonly seen: string[];
+  close(): Promise<void>;
+}
+
+/** A raw TCP upstream: reads a request, then does what `onRequest` says with the socket. */
+export async function rawUpstream(
+  id: string,
+  onRequest: (socket: net.Socket, request: string) => void,
+): Promise<RawUpstream> {
+  const seen: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let buffered = '';
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1');
+      const headerEnd = buffered.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const lengthAt = buffered.toLowerCase().indexOf('content-length: ');
+      const length = lengthAt < 0 ? 0 : parseInt(buffered.slice(lengthAt + 16), 10);
+      if (buffered.length < headerEnd + 4 + length) return;
+      seen.push(buffered);
+      const request = buffered;
+      buffered = '';
+      onRequest(socket, request);
+    });
+  });
+  await listen(server);
+  return {
+    id,
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 export class TestHealth implements HealthView {
   readonly unhealthy = new Set<string>();
   readonly connectFailures: string[] = [];
@@ -153,7 +205,11 @@ export class CountingObserver implements RequestObserver {
   }
 }
 
-export function pool(name: string, weight: number, upstreams: readonly TestUpstream[]): RouterPool {
+export function pool(
+  name: string,
+  weight: number,
+  upstreams: readonly InstanceAddress[],
+): RouterPool {
   return {
     name,
     weight,

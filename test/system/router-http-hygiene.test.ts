@@ -91,6 +91,13 @@ describe('router request hygiene', () => {
       'a bare LF inside a header line',
       'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
     ],
+    // Node's parser lets these through; the router refuses them itself (RFC 9112 §3.2).
+    ['two Host lines', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'],
+    [
+      'two Host lines on a WebSocket handshake',
+      'GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    ],
   ];
 
   it.each(smuggling)('answers %s with 400, closes, and forwards nothing', async (_name, bytes) => {

@@ -7,14 +7,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RouterAdminClient } from '../../src/router/admin/client.ts';
-import type { RouterConfig } from '../../src/router/config.ts';
+import {
+  ROUTER_SERVICE_DEFAULTS,
+  routerService,
+  type RouterConfig,
+} from '../../src/router/config.ts';
+import { closeServer, listen, refusedPort } from './router-harness.ts';
 
 const BIN = fileURLToPath(new URL('../../src/router/bin.ts', import.meta.url));
 
@@ -23,36 +28,48 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Upstream {
-  readonly port: number;
+/** An HTTP server on a loopback port, closed after the test. */
+async function serve(handler: http.RequestListener): Promise<number> {
+  const server = http.createServer(handler);
+  await listen(server);
+  cleanups.push(() => closeServer(server));
+  return (server.address() as AddressInfo).port;
 }
 
-async function startUpstream(name: string): Promise<Upstream> {
-  const server = http.createServer((request, response) => {
+function startUpstream(name: string): Promise<number> {
+  return serve((request, response) => {
     if (request.url === '/healthz') {
       response.writeHead(204).end();
       return;
     }
     response.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${name}`);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as net.AddressInfo).port };
 }
 
-/** A port that was free a moment ago (the router must bind it itself). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+async function tempStateDir(): Promise<string> {
+  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sy-router-'));
+  cleanups.push(() => fs.rm(stateDir, { recursive: true, force: true }));
+  return stateDir;
+}
+
+/** The router's admin client, once it has written its token and answers (or with the token given). */
+async function connectAdmin(
+  stateDir: string,
+  knownToken?: string,
+): Promise<{ admin: RouterAdminClient; token: string }> {
+  const token =
+    knownToken ??
+    (await eventually(async () =>
+      (await fs.readFile(path.join(stateDir, 'router', 'token'), 'utf8')).trim(),
+    ));
+  const admin = new RouterAdminClient({ address: { socketPath: adminSocket(stateDir) }, token });
+  cleanups.push(() => admin.close());
+  await eventually(() => admin.healthz());
+  return { admin, token };
+}
+
+function adminSocket(stateDir: string): string {
+  return path.join(stateDir, 'router', 'admin.sock');
 }
 
 interface RouterChild {
@@ -105,17 +122,16 @@ async function get(port: number, pathname = '/'): Promise<{ status: number; body
 
 describe('router process', () => {
   it('serves its saved config at once after SIGKILL, and exits 0 on SIGTERM', async () => {
-    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sy-router-'));
-    cleanups.push(() => fs.rm(stateDir, { recursive: true, force: true }));
+    const stateDir = await tempStateDir();
     const blue = await startUpstream('blue');
     const green = await startUpstream('green');
-    const listenPort = await freePort();
-    const socketPath = path.join(stateDir, 'router', 'admin.sock');
+    const listenPort = await refusedPort();
+    const socketPath = adminSocket(stateDir);
 
     const config: RouterConfig = {
       generation: 1,
       services: [
-        {
+        routerService({
           name: 'shop/live',
           listen: { port: listenPort, host: '127.0.0.1' },
           pools: [
@@ -123,34 +139,20 @@ describe('router process', () => {
               name: 'stable',
               weight: 100,
               instances: [
-                { id: 'blue-1', host: '127.0.0.1', port: blue.port },
-                { id: 'green-1', host: '127.0.0.1', port: green.port },
+                { id: 'blue-1', host: '127.0.0.1', port: blue },
+                { id: 'green-1', host: '127.0.0.1', port: green },
               ],
             },
           ],
-          balance: 'round-robin',
-          sticky: false,
-          overrideHeader: 'x-switchyard-pool',
-          healthCheck: {
-            path: '/healthz',
-            intervalMs: 100,
-            timeoutMs: 1000,
-            healthyThreshold: 2,
-            unhealthyThreshold: 2,
-          },
+          healthCheck: { ...ROUTER_SERVICE_DEFAULTS.healthCheck, intervalMs: 100, timeoutMs: 1000 },
           drainTimeoutMs: 2000,
-        },
+        }),
       ],
     };
 
     // 1. First run: configure through the admin API and wait for health.
     const first = spawnRouter(stateDir);
-    const token = await eventually(async () =>
-      (await fs.readFile(path.join(stateDir, 'router', 'token'), 'utf8')).trim(),
-    );
-    const admin = new RouterAdminClient({ address: { socketPath }, token });
-    cleanups.push(() => admin.close());
-    await eventually(() => admin.healthz());
+    const { admin, token } = await connectAdmin(stateDir);
     const info = JSON.parse(
       await fs.readFile(path.join(stateDir, 'router', 'router.json'), 'utf8'),
     );
@@ -186,9 +188,8 @@ describe('router process', () => {
 
     // 3. Second run on the same state dir: serves at once, without a new PUT.
     const second = spawnRouter(stateDir);
-    const again = new RouterAdminClient({ address: { socketPath }, token });
-    cleanups.push(() => again.close());
-    await eventually(() => again.healthz());
+    // The token from the first run still works.
+    const { admin: again } = await connectAdmin(stateDir, token);
     const firstResponse = await get(listenPort);
     expect(firstResponse.status).toBe(200);
     expect(firstResponse.body).toMatch(/^hello from (blue|green)$/);
@@ -214,61 +215,41 @@ describe('router process', () => {
   });
 
   it('lets a request in flight finish on SIGTERM while refusing new connections', async () => {
-    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sy-router-'));
-    cleanups.push(() => fs.rm(stateDir, { recursive: true, force: true }));
+    const stateDir = await tempStateDir();
     let release: () => void = () => undefined;
     let slowArrived: () => void = () => undefined;
     const arrived = new Promise<void>((resolve) => (slowArrived = resolve));
-    const server = http.createServer((request, response) => {
+    const slowPort = await serve((request, response) => {
       // Only /slow is held; anything else (like the probes for refusal below) answers at once.
       if (request.url !== '/slow') return void response.writeHead(200).end('ok');
       slowArrived();
       release = () => response.writeHead(200).end('slow but complete');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const listenPort = await freePort();
+    const listenPort = await refusedPort();
     const router = spawnRouter(stateDir);
-    const socketPath = path.join(stateDir, 'router', 'admin.sock');
-    const token = await eventually(async () =>
-      (await fs.readFile(path.join(stateDir, 'router', 'token'), 'utf8')).trim(),
-    );
-    const admin = new RouterAdminClient({ address: { socketPath }, token });
-    cleanups.push(() => admin.close());
-    await eventually(() => admin.healthz());
+    const { admin } = await connectAdmin(stateDir);
     await admin.putConfig({
       generation: 1,
       services: [
-        {
+        routerService({
           name: 'slow/live',
           listen: { port: listenPort, host: '127.0.0.1' },
           pools: [
             {
               name: 'stable',
               weight: 1,
-              instances: [
-                { id: 's-1', host: '127.0.0.1', port: (server.address() as net.AddressInfo).port },
-              ],
+              instances: [{ id: 's-1', host: '127.0.0.1', port: slowPort }],
             },
           ],
           balance: 'least-requests',
-          sticky: false,
-          overrideHeader: 'x-switchyard-pool',
           healthCheck: {
-            path: '/healthz',
+            ...ROUTER_SERVICE_DEFAULTS.healthCheck,
             intervalMs: 100,
             timeoutMs: 1000,
             healthyThreshold: 1,
-            unhealthyThreshold: 2,
           },
           drainTimeoutMs: 60_000,
-        },
+        }),
       ],
     });
     await eventually(async () => {
@@ -293,23 +274,14 @@ describe('router process', () => {
   });
 
   it('starts with no services when the saved config is corrupt, and says so', async () => {
-    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sy-router-'));
-    cleanups.push(() => fs.rm(stateDir, { recursive: true, force: true }));
+    const stateDir = await tempStateDir();
     await fs.mkdir(path.join(stateDir, 'router'), { recursive: true });
     await fs.writeFile(
       path.join(stateDir, 'router', 'config.json'),
       '{"format": 1, "config": {"generat',
     );
     const router = spawnRouter(stateDir);
-    const token = await eventually(async () =>
-      (await fs.readFile(path.join(stateDir, 'router', 'token'), 'utf8')).trim(),
-    );
-    const admin = new RouterAdminClient({
-      address: { socketPath: path.join(stateDir, 'router', 'admin.sock') },
-      token,
-    });
-    cleanups.push(() => admin.close());
-    await eventually(() => admin.healthz());
+    const { admin } = await connectAdmin(stateDir);
     expect(await admin.getState()).toMatchObject({ generation: 0, health: [], listening: [] });
     expect(router.output()).toContain('is not valid JSON; starting with no services');
     process.kill(router.child.pid!, 'SIGTERM');

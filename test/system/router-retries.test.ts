@@ -1,6 +1,5 @@
 import type http from 'node:http';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +7,8 @@ import {
   get,
   makeRouter,
   pool,
-  refusedPort,
+  rawUpstream,
+  refusingInstance,
   service,
   startUpstream,
   type TestRouter,
@@ -16,55 +16,10 @@ import {
   until,
 } from './router-harness.ts';
 
-/** A pool instance that points at a port nothing listens on. */
-async function refusingInstance(id: string): Promise<TestUpstream> {
-  const port = await refusedPort();
-  return { id, port, requests: [], server: null as never, close: async () => {} };
-}
-
-/** A raw TCP upstream: reads a request, then does what `onRequest` says with the socket. */
-async function rawUpstream(
-  id: string,
-  onRequest: (socket: net.Socket, request: string) => void,
-): Promise<TestUpstream & { seen: string[] }> {
-  const seen: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffered = '';
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('latin1');
-      const headerEnd = buffered.indexOf('\r\n\r\n');
-      if (headerEnd < 0) return;
-      const lengthAt = buffered.toLowerCase().indexOf('content-length: ');
-      const length = lengthAt < 0 ? 0 : parseInt(buffered.slice(lengthAt + 16), 10);
-      if (buffered.length < headerEnd + 4 + length) return;
-      seen.push(buffered);
-      const request = buffered;
-      buffered = '';
-      onRequest(socket, request);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    id,
-    port: (server.address() as AddressInfo).port,
-    requests: [],
-    server: null as never,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('router retries and upstream failures', () => {
   let good: TestUpstream;
   let t: TestRouter;
-  const extra: TestUpstream[] = [];
+  const extra: { close(): Promise<void> }[] = [];
 
   beforeEach(async () => {
     good = await startUpstream('good', (req, res, body) => res.end(`good ${req.method} ${body}`));

@@ -1,14 +1,15 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket as WsClient, WebSocketServer } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   closeServer,
   config,
+  listen,
   makeRouter,
   pool,
-  refusedPort,
+  rawUpstream,
+  refusingInstance,
   service,
   until,
   type TestRouter,
@@ -22,7 +23,7 @@ async function startEchoUpstream(id: string): Promise<TestUpstream & { wss: WebS
   wss.on('connection', (socket) => {
     socket.on('message', (data) => socket.send(`${id}:${String(data)}`));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listen(server);
   return {
     id,
     port: (server.address() as AddressInfo).port,
@@ -61,6 +62,21 @@ function closed(socket: WebSocket): Promise<void> {
     if (socket.readyState === WebSocket.CLOSED) resolve();
     else socket.addEventListener('close', () => resolve(), { once: true });
   });
+}
+
+/** The status a WebSocket handshake gets: 101 when it opens, -1 on a network error. */
+async function upgradeStatus(port: number): Promise<number> {
+  const client = new WsClient(`ws://127.0.0.1:${port}/`);
+  const status = await new Promise<number>((resolve) => {
+    client.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    client.once('open', () => resolve(101));
+    client.once('error', () => resolve(-1));
+  });
+  client.terminate();
+  return status;
 }
 
 describe('router WebSocket proxying', () => {
@@ -147,21 +163,8 @@ describe('router WebSocket proxying', () => {
   });
 
   it('retries an upgrade that could not connect on another instance', async () => {
-    const refused = { id: 'refused', port: await refusedPort(), requests: [] };
-    await t.router.apply(
-      config(1, [
-        service([
-          {
-            name: 'A',
-            weight: 1,
-            instances: [
-              { id: refused.id, host: '127.0.0.1', port: refused.port },
-              { id: 'a', host: '127.0.0.1', port: a.port },
-            ],
-          },
-        ]),
-      ]),
-    );
+    const refused = await refusingInstance('refused');
+    await t.router.apply(config(1, [service([pool('A', 1, [refused, a])])]));
     const socket = await openSocket(t.port());
     opened.push(socket);
     expect(await echo(socket, 'r')).toBe('a:r');
@@ -171,67 +174,28 @@ describe('router WebSocket proxying', () => {
 
   it('answers 504 to an upgrade the instance never answers: no ejection, no retry', async () => {
     // Accepts the connection and reads the handshake, but never replies.
-    const handshakes: string[] = [];
-    const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('data', (chunk) => handshakes.push(chunk.toString('latin1')));
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await rawUpstream('silent', () => {});
     try {
       await t.router.close();
       t = makeRouter({ responseTimeoutMs: 200 });
-      const silentPort = (silent.address() as AddressInfo).port;
-      await t.router.apply(
-        config(1, [
-          service([
-            {
-              name: 'A',
-              weight: 1,
-              instances: [
-                { id: 'silent', host: '127.0.0.1', port: silentPort },
-                { id: 'a', host: '127.0.0.1', port: a.port },
-              ],
-            },
-          ]),
-        ]),
-      );
-      const client = new WsClient(`ws://127.0.0.1:${t.port()}/`);
-      const status = await new Promise<number>((resolve) => {
-        client.once('unexpected-response', (_req, res) => {
-          resolve(res.statusCode ?? 0);
-          res.resume();
-        });
-        client.once('open', () => resolve(101));
-        client.once('error', () => resolve(-1));
-      });
-      client.terminate();
+      await t.router.apply(config(1, [service([pool('A', 1, [silent, a])])]));
+      const status = await upgradeStatus(t.port());
 
       expect(status).toBe(504);
-      expect(handshakes.join('')).toContain('Upgrade: websocket');
+      expect(silent.seen.join('')).toContain('Upgrade: websocket');
       expect(t.health.connectFailures).toEqual([]);
       expect(t.observer.of('silent').retried).toBe(0);
       expect(t.observer.of('silent').statuses).toEqual([504]);
       expect(t.observer.of('a').started).toBe(0);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.close();
     }
   });
 
   it('answers an upgrade with 503 when no instance is healthy', async () => {
     t.health.unhealthy.add('a');
     await t.router.apply(config(1, [service([pool('A', 100, [a])])]));
-    const client = new WsClient(`ws://127.0.0.1:${t.port()}/`);
-    const status = await new Promise<number>((resolve) => {
-      client.once('unexpected-response', (_req, res) => {
-        resolve(res.statusCode ?? 0);
-        res.resume();
-      });
-      client.once('error', () => resolve(-1));
-    });
-    client.terminate();
-    expect(status).toBe(503);
+    expect(await upgradeStatus(t.port())).toBe(503);
     expect(t.observer.noUpstreamCount).toBe(1);
   });
 });

@@ -3,24 +3,19 @@
  * go to the pools in the order `status` lists them, and are checked here
  * (whole numbers, one per pool, adding up to 100) before anything changes.
  */
-import { ExitCode, SwitchyardError } from '../../errors.ts';
+import { ExitCode } from '../../errors.ts';
 import { commandContext, printJson, type ClientOptions } from '../command-context.ts';
 import type { CliIO } from '../io.ts';
 import { weightsText } from '../render/status-text.ts';
 import { parseWeights } from '../weights-flag.ts';
 
 export interface TrafficOptions extends ClientOptions {
-  readonly weights?: string;
+  /** Required by commander (`requiredOption`). */
+  readonly weights: string;
   readonly json?: boolean;
 }
 
 export async function trafficCommand(options: TrafficOptions, io: CliIO): Promise<number> {
-  if (options.weights === undefined) {
-    throw new SwitchyardError(
-      'USAGE',
-      'traffic needs --weights, e.g. --weights 90:10 (one percentage per pool).',
-    );
-  }
   const { client, key } = await commandContext(options, io);
   const before = await client.status(key);
   const weights = parseWeights(

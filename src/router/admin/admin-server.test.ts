@@ -4,7 +4,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../errors.ts';
-import type { RouterConfig } from '../config.ts';
+import { routerService, type RouterConfig } from '../config.ts';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin-server.ts';
 import { RouterAdminClient } from './client.ts';
 import { startMetricsListener } from './metrics-listener.ts';
@@ -16,24 +16,14 @@ function config(generation: number, port = 8080): RouterConfig {
   return {
     generation,
     services: [
-      {
+      routerService({
         name: 'shop/live',
         listen: { port },
         pools: [
           { name: 'stable', weight: 1, instances: [{ id: 'a', host: '127.0.0.1', port: 4001 }] },
         ],
-        balance: 'round-robin',
-        sticky: false,
-        overrideHeader: 'x-switchyard-pool',
-        healthCheck: {
-          path: '/healthz',
-          intervalMs: 1000,
-          timeoutMs: 500,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
-        },
         drainTimeoutMs: 1000,
-      },
+      }),
     ],
   };
 }

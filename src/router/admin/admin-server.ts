@@ -143,24 +143,22 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   app.get('/window', async (request, reply) => {
     const query = windowSchema.safeParse(request.query);
     if (!query.success)
-      return sendError(reply, 400, {
-        code: 'ROUTER_ADMIN_FAILED',
-        message:
-          'GET /window needs ?service=NAME&pool=NAME and optionally &seconds=N (a whole number ≥ 1).',
-        details: query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-      });
+      return sendUsage(
+        reply,
+        'GET /window needs ?service=NAME&pool=NAME and optionally &seconds=N (a whole number ≥ 1).',
+        query.error,
+      );
     return handlers.window(query.data);
   });
 
   app.post('/drain', async (request, reply) => {
     const body = drainSchema.safeParse(request.body);
     if (!body.success)
-      return sendError(reply, 400, {
-        code: 'ROUTER_ADMIN_FAILED',
-        message:
-          'POST /drain needs a JSON body {"service": NAME, "instanceIds": [ID, ...], "timeoutMs": N}.',
-        details: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-      });
+      return sendUsage(
+        reply,
+        'POST /drain needs a JSON body {"service": NAME, "instanceIds": [ID, ...], "timeoutMs": N}.',
+        body.error,
+      );
     return handlers.drain(body.data);
   });
 
@@ -218,6 +216,15 @@ function sendInvalidConfig(reply: FastifyReply, issues: readonly ConfigIssue[]):
     message: `The router config is invalid (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}); fix each field listed and send it again.`,
     details: formatConfigIssues(issues),
     issues,
+  });
+}
+
+/** A 400 for a request that does not fit its route: the usage, and each field zod found wrong. */
+function sendUsage(reply: FastifyReply, usage: string, error: z.ZodError): FastifyReply {
+  return sendError(reply, 400, {
+    code: 'ROUTER_ADMIN_FAILED',
+    message: usage,
+    details: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
   });
 }
 

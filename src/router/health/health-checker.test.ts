@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RouterConfig, RouterHealthCheck } from '../config.ts';
+import { routerService, type RouterConfig, type RouterHealthCheck } from '../config.ts';
 import { FakeScheduler } from './fake-scheduler.ts';
 import { HealthChecker, type HealthChange } from './health-checker.ts';
 
@@ -47,7 +47,7 @@ function configFor(instances: Array<{ id: string; port: number }>, generation = 
   return {
     generation,
     services: [
-      {
+      routerService({
         name: 'shop/live',
         listen: { port: 8080 },
         pools: [
@@ -57,12 +57,9 @@ function configFor(instances: Array<{ id: string; port: number }>, generation = 
             instances: instances.map((i) => ({ id: i.id, host: '127.0.0.1', port: i.port })),
           },
         ],
-        balance: 'round-robin',
-        sticky: false,
-        overrideHeader: 'x-switchyard-pool',
         healthCheck: check,
         drainTimeoutMs: 1000,
-      },
+      }),
     ],
   };
 }
@@ -84,7 +81,12 @@ async function setUp(status: number | 'hang' = 200) {
     scheduler.advance(ms);
     await checker.idle();
   };
-  return { upstream, scheduler, checker, changes, tick };
+  /** Check instance "a" on the upstream, and wait for the first probe (it runs at once). */
+  const watchA = async () => {
+    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
+    await checker.idle();
+  };
+  return { upstream, scheduler, checker, changes, tick, watchA };
 }
 
 describe('HealthChecker', () => {
@@ -110,17 +112,15 @@ describe('HealthChecker', () => {
   });
 
   it('counts 204 as healthy', async () => {
-    const { upstream, checker, tick } = await setUp(204);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    const { checker, tick, watchA } = await setUp(204);
+    await watchA();
     await tick();
     expect(checker.isHealthy('shop/live', 'a')).toBe(true);
   });
 
   it('does not follow redirects and does not count 3xx as healthy', async () => {
-    const { upstream, checker, tick } = await setUp(302);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    const { upstream, checker, tick, watchA } = await setUp(302);
+    await watchA();
     await tick();
     await tick();
     expect(upstream.requests).toBe(3); // one request per probe: no redirect followed
@@ -129,9 +129,8 @@ describe('HealthChecker', () => {
   });
 
   it('marks a healthy instance unhealthy after unhealthyThreshold failures, not before', async () => {
-    const { upstream, checker, changes, tick } = await setUp(200);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    const { upstream, checker, changes, tick, watchA } = await setUp(200);
+    await watchA();
     await tick();
     expect(checker.isHealthy('shop/live', 'a')).toBe(true);
     upstream.status = 503;
@@ -147,9 +146,8 @@ describe('HealthChecker', () => {
   });
 
   it('a pass between failures resets the failure count', async () => {
-    const { upstream, checker, tick } = await setUp(200);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    const { upstream, checker, tick, watchA } = await setUp(200);
+    await watchA();
     await tick();
     for (const status of [500, 200, 500, 200]) {
       upstream.status = status;
@@ -159,9 +157,8 @@ describe('HealthChecker', () => {
   });
 
   it('treats a probe that outlives timeoutMs as a failure', async () => {
-    const { upstream, scheduler, checker, tick } = await setUp(200);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    const { upstream, scheduler, checker, tick, watchA } = await setUp(200);
+    await watchA();
     await tick();
     expect(checker.isHealthy('shop/live', 'a')).toBe(true);
     upstream.status = 'hang';
@@ -175,9 +172,8 @@ describe('HealthChecker', () => {
   });
 
   it('counts a refused connection as a failure', async () => {
-    const { upstream, checker, tick } = await setUp(200);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    const { upstream, checker, tick, watchA } = await setUp(200);
+    await watchA();
     await tick();
     await upstream.close();
     await tick();
@@ -187,9 +183,8 @@ describe('HealthChecker', () => {
   });
 
   it('ejects an instance at once on a connect failure and restores it after healthyThreshold passes', async () => {
-    const { upstream, checker, changes, tick } = await setUp(200);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    const { checker, changes, tick, watchA } = await setUp(200);
+    await watchA();
     await tick();
     checker.reportConnectFailure('shop/live', 'a');
     expect(checker.isHealthy('shop/live', 'a')).toBe(false);
@@ -255,11 +250,10 @@ describe('HealthChecker', () => {
   });
 
   it('treats an instance id that moved to a new address as a new instance', async () => {
-    const { upstream, checker, tick } = await setUp(200);
+    const { checker, tick, watchA } = await setUp(200);
     const moved = await startUpstream(200);
     opened.push(moved);
-    checker.apply(configFor([{ id: 'a', port: upstream.port }]));
-    await checker.idle();
+    await watchA();
     await tick();
     expect(checker.isHealthy('shop/live', 'a')).toBe(true);
     checker.apply(configFor([{ id: 'a', port: moved.port }], 2));

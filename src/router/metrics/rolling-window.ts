@@ -27,6 +27,25 @@ export interface WindowStats {
 
 export const DEFAULT_WINDOW_SECONDS = 60;
 
+/** The span asked for, in whole seconds, at least 1 and at most `capacity`. */
+export function windowSpan(seconds: number, capacity: number): number {
+  return Math.max(1, Math.min(Math.floor(seconds), capacity));
+}
+
+/** The stats of a span with no requests: zeros, and nulls where there is nothing to measure. */
+export function noTraffic(seconds: number): WindowStats {
+  return {
+    seconds,
+    requests: 0,
+    errors: 0,
+    successRate: null,
+    p50: null,
+    p95: null,
+    p99: null,
+    rps: 0,
+  };
+}
+
 /** One second of traffic. Reset in place when the ring comes round to it again. */
 class SecondBucket {
   second = -1;
@@ -85,7 +104,7 @@ export class RollingWindow {
    * request, so a new pool's rate is not diluted by time it did not exist.
    */
   stats(seconds: number = this.capacitySeconds): WindowStats {
-    const span = Math.max(1, Math.min(Math.floor(seconds), this.capacitySeconds));
+    const span = windowSpan(seconds, this.capacitySeconds);
     const now = Math.floor(this.clock.now() / 1000);
     const oldest = now - span + 1;
     let requests = 0;

@@ -3,7 +3,13 @@ import type { InstanceObserver, RequestObserver } from '../observer.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { registerInstanceCollectors } from './instance-collectors.ts';
 import { InstanceMetrics } from './instance-metrics.ts';
-import { DEFAULT_WINDOW_SECONDS, RollingWindow, type WindowStats } from './rolling-window.ts';
+import {
+  DEFAULT_WINDOW_SECONDS,
+  RollingWindow,
+  noTraffic,
+  windowSpan,
+  type WindowStats,
+} from './rolling-window.ts';
 
 export interface InstanceKey {
   readonly service: string;
@@ -82,28 +88,9 @@ export class RouterMetrics implements RequestObserver {
 
   /** The pool's rolling-window stats; zeros and nulls for a pool with no traffic. */
   window(query: { service: string; pool: string; seconds?: number }): WindowStats {
-    const seconds = Math.max(
-      1,
-      Math.min(Math.floor(query.seconds ?? this.windowSeconds), this.windowSeconds),
-    );
     const pool = this.windows.get(poolKey(query.service, query.pool));
-    if (!pool)
-      return {
-        seconds,
-        requests: 0,
-        errors: 0,
-        successRate: null,
-        p50: null,
-        p95: null,
-        p99: null,
-        rps: 0,
-      };
-    return pool.window.stats(seconds);
-  }
-
-  /** The longest span `window()` can cover, in seconds. */
-  get windowCapacitySeconds(): number {
-    return this.windowSeconds;
+    if (pool) return pool.window.stats(query.seconds);
+    return noTraffic(windowSpan(query.seconds ?? this.windowSeconds, this.windowSeconds));
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -21,11 +21,14 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     return;
   }
   const [status, reason] = statusFor(error.code);
-  const body = `${reason}\n`;
-  socket.end(
+  socket.end(closingAnswer(status, reason, `${reason}\n`), () => socket.destroy());
+}
+
+/** The bytes of a short plain-text answer written straight to a socket, which then closes. */
+export function closingAnswer(status: number, reason: string, body: string): string {
+  return (
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${body.length}\r\n\r\n${body}`,
-    () => socket.destroy(),
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
 

@@ -5,7 +5,11 @@ import { stickyCookieHeader } from '../pools/sticky.ts';
 import type { ServiceRoute, SelectionFacts } from '../pools/service-route.ts';
 import type { Upstream } from '../pools/upstream.ts';
 import type { ProxyContext } from './proxy-context.ts';
-import { upstreamRequestHeaders, type RequestHeaderFacts } from './request-headers.ts';
+import {
+  MORE_THAN_ONE_HOST,
+  upstreamRequestHeaders,
+  type RequestHeaderFacts,
+} from './request-headers.ts';
 import { clientResponseHeaders } from './response-headers.ts';
 import {
   RESPONSE_TIMEOUT_CODE,
@@ -83,19 +87,18 @@ export function proxyHttpRequest(
     answer(res, 503, 'service unavailable\n');
     return;
   }
-  if (hostLines(req.rawHeaders) > 1) {
-    // RFC 9112 §3.2: more than one Host line is a 400. Node's parser lets it
-    // through; the router would forward the last one while Node reads the first.
-    res.shouldKeepAlive = false;
-    answer(res, 400, 'bad request: more than one Host header\n');
-    return;
-  }
   const ex = new Exchange(ctx, route, preview, req, res);
-  ex.headers = upstreamRequestHeaders(req, ex, {
+  const headers = upstreamRequestHeaders(req, ex, {
     overrideHeader: route.overrideHeader,
     wantCookie: route.sticky && !preview,
     upgrade: false,
   });
+  if (headers === null) {
+    res.shouldKeepAlive = false;
+    answer(res, 400, MORE_THAN_ONE_HOST);
+    return;
+  }
+  ex.headers = headers;
   const upstream = route.choose(ex, preview);
   if (upstream === null) {
     ctx.observer.noUpstream(route.name);
@@ -316,12 +319,6 @@ function endAttempt(ex: Exchange, status: number): void {
   if (upstream === null) return;
   ex.upstream = null;
   upstream.requestFinished(status, (performance.now() - ex.attemptStartedAt) / 1000);
-}
-
-function hostLines(raw: readonly string[]): number {
-  let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'host') count += 1;
-  return count;
 }
 
 /** A short plain-text answer of the proxy's own (400/502/503/504). */

@@ -21,23 +21,30 @@ export interface UpstreamHeaderOptions {
 
 const VIA = '1.1 switchyard';
 
+/** The body of the 400 for a request `upstreamRequestHeaders` refuses. */
+export const MORE_THAN_ONE_HOST = 'bad request: more than one Host header\n';
+
 /**
  * The headers sent upstream, as a flat [name, value, ...] array (what
  * http.request takes without building an object): the client's headers minus
  * hop-by-hop ones, plus X-Forwarded-For/Proto/Host, Via and X-Request-Id. One
  * pass over rawHeaders, no regex.
+ *
+ * Null when the request has more than one Host line: RFC 9112 §3.2 makes that
+ * a 400. Node's parser lets it through and reads the first, so forwarding it
+ * would let the router and the instance disagree on the host.
  */
 export function upstreamRequestHeaders(
   req: IncomingMessage,
   facts: RequestHeaderFacts,
   options: UpstreamHeaderOptions,
-): string[] {
+): string[] | null {
   const raw = req.rawHeaders;
   const named = namedByConnection(raw);
   const out: string[] = [];
   let forwardedFor: string | undefined;
   let via: string | undefined;
-  let host = '';
+  let host: string | undefined;
   let requestId: string | undefined;
   let upgrade: string | undefined;
   let chunked = false;
@@ -54,11 +61,12 @@ export function upstreamRequestHeaders(
       }
       continue;
     }
+    if (lower === 'host') {
+      if (host !== undefined) return null;
+      host = value;
+    }
     if (named !== null && named.includes(lower)) continue;
     switch (lower) {
-      case 'host':
-        host = value;
-        break;
       case 'content-length':
         if (value !== '0') facts.hasBody = true;
         break;
@@ -91,7 +99,7 @@ export function upstreamRequestHeaders(
     'X-Forwarded-Proto',
     'http',
     'X-Forwarded-Host',
-    host,
+    host ?? '',
     'Via',
     via === undefined ? VIA : `${via}, ${VIA}`,
     'X-Request-Id',

@@ -5,9 +5,14 @@ import type { Duplex } from 'node:stream';
 import type { ServiceRoute, SelectionFacts } from '../pools/service-route.ts';
 import { stickyCookieHeader } from '../pools/sticky.ts';
 import type { Upstream } from '../pools/upstream.ts';
+import { closingAnswer } from './client-error.ts';
 import { isHopByHop } from './hop-by-hop.ts';
 import type { ProxyContext } from './proxy-context.ts';
-import { upstreamRequestHeaders, type RequestHeaderFacts } from './request-headers.ts';
+import {
+  MORE_THAN_ONE_HOST,
+  upstreamRequestHeaders,
+  type RequestHeaderFacts,
+} from './request-headers.ts';
 import { clientResponseHeaders } from './response-headers.ts';
 import {
   RESPONSE_TIMEOUT_CODE,
@@ -48,6 +53,10 @@ export function proxyUpgrade(options: {
     wantCookie: route.sticky && !preview,
     upgrade: true,
   });
+  if (headers === null) {
+    rawAnswer(socket, 400, MORE_THAN_ONE_HOST);
+    return;
+  }
   const first = route.choose(facts, preview);
   if (first === null) {
     ctx.observer.noUpstream(route.name);
@@ -218,15 +227,15 @@ function headerBlock(headers: readonly string[]): string {
   return `${block}\r\n`;
 }
 
-const REASONS = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const REASONS = {
+  400: 'Bad Request',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
-function rawAnswer(socket: Duplex, status: 502 | 503 | 504, body: string): void {
-  if (socket.destroyed) return;
-  const reason = REASONS[status];
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+function rawAnswer(socket: Duplex, status: keyof typeof REASONS, body: string): void {
+  if (!socket.destroyed) socket.end(closingAnswer(status, REASONS[status], body));
 }
 
 function ignore(): void {}

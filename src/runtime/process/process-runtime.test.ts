@@ -108,8 +108,10 @@ describe('ProcessRuntime', () => {
     });
     const handle = processHandleOf(record);
     await untilLogged(record, 'started');
-    const sleeper = liveGroupMembers(handle.pid).filter((pid) => commandLine(pid) === 'sleep 300');
-    expect(sleeper).toHaveLength(1);
+    // Polled: under load the forked child may not have exec'd `sleep` yet when "started" is read.
+    await expect
+      .poll(() => liveGroupMembers(handle.pid).filter((pid) => commandLine(pid) === 'sleep 300'))
+      .toHaveLength(1);
     return {
       record,
       leader: { pid: handle.pid, startTime: handle.startTime },

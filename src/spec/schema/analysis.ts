@@ -15,18 +15,6 @@ const atLeast = (what: string) =>
       params: { specCode: 'SPEC_REQUIRED' },
     });
 
-export const METRIC_KINDS = [
-  'successRate',
-  'errorRate',
-  'latencyP50',
-  'latencyP95',
-  'latencyP99',
-  'requestRate',
-  'prometheus',
-  'webhook',
-  'command',
-] as const;
-
 const latency = z.strictObject({ max: duration });
 
 export const metric = exactlyOneOf('metric', {

@@ -149,12 +149,6 @@ export function listOr(words: readonly string[]): string {
   return `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 }
 
-/** `a, b and c` for messages. */
-export function listAnd(words: readonly string[]): string {
-  if (words.length <= 1) return words.join('');
-  return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}
-
 /** An enum whose message suggests the closest name. */
 export function oneOfNames<const Names extends readonly [string, ...string[]]>(what: string, names: Names) {
   return z.enum(names, {

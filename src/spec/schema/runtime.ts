@@ -5,8 +5,6 @@ import { z } from 'zod';
 import { command, duration, envVariables, port, whenValid } from './primitives.ts';
 import { DEFAULT_CONTAINER, DEFAULT_SSH_PORT } from '../defaults.ts';
 
-export const RUNTIME_TYPES = ['process', 'container', 'ssh', 'kubernetes'] as const;
-
 export const processRuntime = z.strictObject({
   type: z.literal('process'),
   /** Run under `/bin/sh -c`, so `$PORT` is left for that shell. */

@@ -13,18 +13,17 @@ export interface MigrateOptions {
 
 /**
  * Brings the file's schema up to the newest version. All pending migrations
- * run in one immediate transaction, and the version is read again inside it,
- * so several processes opening the same old file at once migrate it exactly
- * once and a crash half-way leaves the file as it was.
+ * run in one immediate transaction, and the file is checked and its version
+ * read again inside it, so several processes opening the same old file at
+ * once migrate it exactly once, a newer Switchyard's migration committed
+ * meanwhile is refused, and a crash half-way leaves the file as it was.
  */
 export function migrate(db: DatabaseSync, options: MigrateOptions): number {
   const list = options.migrations ?? migrations;
-  const latest = list.at(-1)?.version ?? 0;
-  checkFile(db, { path: options.path, latest });
-  if (userVersion(db) === latest) return latest;
+  const latest = latestVersion(list);
+  if (fileFacts(db).version === latest) return latest;
   return inWriteTransaction(db, () => {
-    checkFile(db, { path: options.path, latest });
-    const current = userVersion(db);
+    const current = checkStateFile(db, options);
     for (const migration of list) {
       if (migration.version <= current) continue;
       db.exec(migration.sql);
@@ -37,27 +36,23 @@ export function migrate(db: DatabaseSync, options: MigrateOptions): number {
 
 /**
  * Refuses, without writing anything, a file that is another program's SQLite
- * database or was written by a newer Switchyard. `openDatabase` calls it
- * before it sets any pragma, so a refused file is left exactly as it was.
+ * database or was written by a newer Switchyard; returns its schema version.
+ * `openDatabase` calls it before it sets any pragma, so a refused file is left
+ * exactly as it was.
  */
-export function checkStateFile(db: DatabaseSync, options: MigrateOptions): void {
-  const list = options.migrations ?? migrations;
-  checkFile(db, { path: options.path, latest: list.at(-1)?.version ?? 0 });
-}
-
-function checkFile(db: DatabaseSync, options: { path: string; latest: number }): void {
+export function checkStateFile(db: DatabaseSync, options: MigrateOptions): number {
+  const latest = latestVersion(options.migrations ?? migrations);
   const { version, applicationId, hasTables } = fileFacts(db);
-  if (version > options.latest) {
+  if (version > latest) {
     throw new SwitchyardError(
       'STATE_CORRUPT',
       `The state database ${options.path} was written by a newer Switchyard (schema version ${version}; ` +
-        `this one knows up to ${options.latest}). Upgrade Switchyard to use it.`,
+        `this one knows up to ${latest}). Upgrade Switchyard to use it.`,
     );
   }
   const foreign =
-    applicationId !== 0 && applicationId !== SWITCHYARD_APPLICATION_ID
-      ? true
-      : version === 0 && hasTables;
+    (applicationId !== 0 && applicationId !== SWITCHYARD_APPLICATION_ID) ||
+    (version === 0 && hasTables);
   if (foreign) {
     throw new SwitchyardError(
       'STATE_CORRUPT',
@@ -65,6 +60,11 @@ function checkFile(db: DatabaseSync, options: { path: string; latest: number }):
         'Move it aside or choose another state folder with --state.',
     );
   }
+  return version;
+}
+
+function latestVersion(list: readonly Migration[]): number {
+  return list.at(-1)?.version ?? 0;
 }
 
 /**
@@ -86,13 +86,4 @@ function fileFacts(db: DatabaseSync): {
     )
     .get() as { version: number; applicationId: number; hasTables: number };
   return { version: row.version, applicationId: row.applicationId, hasTables: row.hasTables === 1 };
-}
-
-function userVersion(db: DatabaseSync): number {
-  return pragmaNumber(db, 'user_version');
-}
-
-function pragmaNumber(db: DatabaseSync, name: 'user_version' | 'application_id'): number {
-  const row = db.prepare(`PRAGMA ${name}`).get() as Record<string, number> | undefined;
-  return row?.[name] ?? 0;
 }

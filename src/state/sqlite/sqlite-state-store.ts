@@ -66,10 +66,6 @@ export class SqliteStateStore implements StateStore {
     this.#instances = new InstanceTable({ db, now });
   }
 
-  static open(options: SqliteStateStoreOptions): SqliteStateStore {
-    return new SqliteStateStore(options);
-  }
-
   addRevision(revision: NewRevision): Revision {
     return this.#revisions.add(revision);
   }

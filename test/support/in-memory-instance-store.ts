@@ -1,9 +1,9 @@
 /**
- * A test double for reconcile.test.ts: only the StateStore's instance
+ * A test double for src/runtime/reconcile.test.ts: only the StateStore's instance
  * methods, in memory. The real SQLite store has its own tests.
  */
-import type { StateStore, StoredInstance } from '../state/store.ts';
-import type { InstanceRecord } from './runtime.ts';
+import type { InstanceRecord } from '../../src/runtime/runtime.ts';
+import type { StateStore, StoredInstance } from '../../src/state/store.ts';
 
 type InstanceMethods = Pick<
   StateStore,
