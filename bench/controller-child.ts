@@ -4,7 +4,7 @@
  * { cmd: 'promote' } | { cmd: 'rollout', id } | { cmd: 'rss' } | { cmd: 'stop' }.
  *   node bench/controller-child.ts STATE_DIR
  */
-import { startController } from '../src/controller/start-controller.ts';
+import { startController } from '../src/daemon/start-controller.ts';
 import { parseSpec } from '../src/spec/index.ts';
 
 const KEY = { service: 'shop', environment: 'default' } as const;

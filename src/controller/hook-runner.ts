@@ -1,9 +1,10 @@
 /**
  * Runs the spec's hooks (`/bin/sh -c`) at the points the strategy asks for,
- * in the spec's working directory with the instance-like environment
- * (SWITCHYARD_SERVICE/ENV/VERSION/REVISION beside the spec's env). The
- * output goes to a log file under the state dir and its tail to the event
- * that records the result; that event is what the strategy observes, so a
+ * in the spec's working directory with the instance-like environment: the
+ * inherited base (PATH, HOME, locale…), the spec's env and secrets, and
+ * SWITCHYARD_SERVICE/ENV/VERSION/REVISION — never the rest of the daemon's
+ * environment. The output, with secret values masked, goes to a log file
+ * under the state dir and its tail to the event that records the result; that event is what the strategy observes, so a
  * result survives a restart. A hook cut short by a crash has no result and
  * is run again: hooks should be safe to repeat (a migration usually is).
  */
@@ -12,11 +13,13 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HookName } from '../rollout/actions.ts';
+import { inheritedEnvironment } from '../runtime/inherited-environment.ts';
 import { Reason } from '../rollout/reasons.ts';
 import type { HookResult } from '../rollout/strategy.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { Revision, Rollout, StateStore } from '../state/store.ts';
 import { keyOf } from './rollout-data.ts';
+import { maskSecrets, secretValues } from './secrets.ts';
 
 export const HOOK_FINISHED_EVENT = 'hook.finished';
 export const HOOK_STARTED_EVENT = 'hook.started';
@@ -73,11 +76,26 @@ export class HookRunner {
       message: `Running the ${hook} hook: ${command}`,
       data: { hook, logPath },
     });
+    let secrets: Record<string, string>;
+    try {
+      secrets = secretValues(spec.secrets);
+    } catch (error) {
+      this.#finish({
+        rollout,
+        hook,
+        ok: false,
+        detail: (error as Error).message,
+        logPath,
+        output: '',
+      });
+      return;
+    }
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: spec.runtime.type === 'process' && spec.runtime.cwd ? spec.runtime.cwd : process.cwd(),
       env: {
-        ...process.env,
+        ...inheritedEnvironment(),
         ...spec.env,
+        ...secrets,
         SWITCHYARD_SERVICE: rollout.service,
         SWITCHYARD_ENV: rollout.environment,
         SWITCHYARD_VERSION: revision.version,
@@ -88,15 +106,18 @@ export class HookRunner {
     });
     const log = createWriteStream(logPath, { flags: 'a', mode: 0o600 });
     const tail: string[] = [];
+    // Whole lines only, so a secret split across two chunks is still masked.
+    let partial = '';
+    const writeLine = (line: string) => {
+      const masked = maskSecrets(line, secrets);
+      log.write(`${masked}\n`);
+      if (masked !== '') tail.push(masked);
+      if (tail.length > TAIL_LINES) tail.shift();
+    };
     const collect = (chunk: Buffer) => {
-      log.write(chunk);
-      tail.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter((line) => line !== ''),
-      );
-      tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) writeLine(line);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
@@ -109,6 +130,7 @@ export class HookRunner {
       child.once('error', (error) => collect(Buffer.from(`${error.message}\n`)));
       child.once('close', (code, signal) => {
         clearTimeout(timer);
+        if (partial !== '') writeLine(partial);
         log.end();
         this.#running.delete(id);
         if (signal !== null && !timedOut && this.#stopping) return resolve();
@@ -118,18 +140,7 @@ export class HookRunner {
           : signal !== null
             ? `killed by ${signal}`
             : `exit code ${code}`;
-        try {
-          this.#store.appendEvent({
-            ...key,
-            rolloutId: rollout.id,
-            type: HOOK_FINISHED_EVENT,
-            reason: ok ? Reason.HookSucceeded : Reason.HookFailed,
-            message: `The ${hook} hook ${ok ? 'succeeded' : `failed (${detail})`}. Output: ${logPath}`,
-            data: { hook, ok, detail, logPath, output: tail.join('\n') },
-          });
-        } catch {
-          // The store closed under us (shutdown): the hook reruns after restart.
-        }
+        this.#finish({ rollout, hook, ok, detail, logPath, output: tail.join('\n') });
         resolve();
       });
     });
@@ -137,6 +148,30 @@ export class HookRunner {
   }
 
   #stopping = false;
+
+  /** Records the hook's result: the event the strategy observes. */
+  #finish(result: {
+    rollout: Rollout;
+    hook: HookName;
+    ok: boolean;
+    detail: string;
+    logPath: string;
+    output: string;
+  }): void {
+    const { rollout, hook, ok, detail, logPath, output } = result;
+    try {
+      this.#store.appendEvent({
+        ...keyOf(rollout),
+        rolloutId: rollout.id,
+        type: HOOK_FINISHED_EVENT,
+        reason: ok ? Reason.HookSucceeded : Reason.HookFailed,
+        message: `The ${hook} hook ${ok ? 'succeeded' : `failed (${detail})`}. Output: ${logPath}`,
+        data: { hook, ok, detail, logPath, output },
+      });
+    } catch {
+      // The store closed under us (shutdown): the hook reruns after restart.
+    }
+  }
 
   /** Stops running hooks without recording a result, so they run again after a restart. */
   async stop(): Promise<void> {

@@ -3,6 +3,4 @@ export { Controller, DEFAULT_TICK_MS } from './controller.ts';
 export type { ControllerOptions } from './controller.ts';
 export { ControllerCommands } from './controller-commands.ts';
 export type { ControllerCommandsOptions } from './controller-commands.ts';
-export { startController } from './start-controller.ts';
-export type { RunningController, StartControllerOptions } from './start-controller.ts';
 export type { Logger } from './logger.ts';

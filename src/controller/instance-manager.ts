@@ -9,7 +9,6 @@
  * calls finish whatever was half done.
  */
 import { randomBytes } from 'node:crypto';
-import { SwitchyardError } from '../errors.ts';
 import { Reason } from '../rollout/reasons.ts';
 import type { PoolPlan, Topology } from '../rollout/topology.ts';
 import type { InstanceRecord, InstanceStatus, Runtime } from '../runtime/runtime.ts';
@@ -17,6 +16,7 @@ import { DEFAULT_ROUTER_DRAIN_TIMEOUT, durationMs } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { ServiceEnv, StateStore, StoredInstance } from '../state/store.ts';
 import type { Logger } from './logger.ts';
+import { secretValues } from './secrets.ts';
 import { isPlanned, plannedRecord } from './planned-instance.ts';
 import { recordExit } from './restart-backoff.ts';
 import type { BackoffState } from './restart-backoff.ts';
@@ -48,25 +48,6 @@ export class InstanceManager {
 
   constructor(options: InstanceManagerOptions) {
     this.#options = options;
-  }
-
-  /**
-   * The values of the spec's secrets, from the daemon's environment until
-   * Switchyard has its own encrypted secret store; a missing one fails the
-   * start with a sentence.
-   */
-  #secretsFor(names: readonly string[]): Record<string, string> {
-    const values: Record<string, string> = {};
-    for (const name of names) {
-      const value = process.env[name];
-      if (value === undefined)
-        throw new SwitchyardError(
-          'RUNTIME_START_FAILED',
-          `The secret ${name} has no value: set ${name} in the environment of \`switchyard up\`, or remove it from the spec's secrets.`,
-        );
-      values[name] = value;
-    }
-    return values;
   }
 
   /** Marks unwanted instances and starts missing ones. Resolves once the starts returned. */
@@ -187,7 +168,7 @@ export class InstanceManager {
   async #startMissing(key: ServiceEnv, plan: PoolPlan, count: number): Promise<void> {
     const { store, logger } = this.#options;
     const poolKey = poolKeyOf(key, plan.name, plan.revision);
-    if ((this.#retryAt.get(poolKey) ?? 0) > Date.now()) return;
+    if ((this.#retryAt.get(poolKey) ?? 0) > this.#options.now().getTime()) return;
     if ((this.#exits.get(poolKey)?.notBefore ?? 0) > this.#options.now().getTime()) return;
     const revision = store.getRevision(plan.revisionId);
     if (revision === undefined) {
@@ -226,7 +207,7 @@ export class InstanceManager {
           instanceId,
           command: runtimeSpec.command,
           ...(runtimeSpec.cwd !== undefined && { cwd: runtimeSpec.cwd }),
-          env: { ...spec.env, ...this.#secretsFor(spec.secrets) },
+          env: { ...spec.env, ...secretValues(spec.secrets) },
           stopTimeoutMs: INSTANCE_STOP_TIMEOUT_MS,
         });
         store.putInstance(record);
@@ -239,7 +220,7 @@ export class InstanceManager {
         });
       } catch (error) {
         store.removeInstance(instanceId);
-        this.#retryAt.set(poolKey, Date.now() + START_RETRY_MS);
+        this.#retryAt.set(poolKey, this.#options.now().getTime() + START_RETRY_MS);
         store.appendEvent({
           ...keyOf(key),
           type: 'instance.startFailed',

@@ -18,7 +18,7 @@ import { createController, type ControllerFactory } from './controller-factory.t
 import { daemonPaths, type DaemonPaths } from './paths.ts';
 import { claimPidFile, releasePidFile } from './pid-file.ts';
 import { connectRouter, type RouterConnection } from './router-connection.ts';
-import { readOrCreateToken } from './token-file.ts';
+import { readOrCreateToken } from '../router/admin/token-file.ts';
 
 export const DEFAULT_API_HOST = '127.0.0.1';
 

@@ -10,7 +10,7 @@ import type { AdminAddress } from '../router/admin/types.ts';
 import { routerPaths } from '../router/config-file.ts';
 import { spawnRouter } from '../router/spawn-router.ts';
 import { isAlive } from './process-check.ts';
-import { readToken } from './token-file.ts';
+import { readToken } from '../router/admin/token-file.ts';
 
 export interface RouterConnection {
   readonly pid: number;

@@ -11,7 +11,7 @@ import type { DaemonPaths } from './paths.ts';
 import { DAEMON_MARKERS } from './pid-file.ts';
 import { isOurProcess, waitForExit } from './process-check.ts';
 import { readRouterPid, ROUTER_MARKERS } from './router-connection.ts';
-import { readToken } from './token-file.ts';
+import { readToken } from '../router/admin/token-file.ts';
 
 /** The daemon stops its controller and API quickly; the router may drain requests in flight. */
 const DAEMON_STOP_MS = 30_000;

@@ -10,7 +10,7 @@ import type { RouterConfig } from './config.ts';
 import { loadRouterState, routerPaths, writeFileAtomic } from './config-file.ts';
 import { ConfigSaver } from './config-saver.ts';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin/admin-server.ts';
-import { newToken } from './admin/bearer-token.ts';
+import { readOrCreateToken } from './admin/token-file.ts';
 import { startMetricsListener, type MetricsListener } from './admin/metrics-listener.ts';
 import type { AdminAddress } from './admin/types.ts';
 import { HealthChecker } from './health/health-checker.ts';
@@ -215,18 +215,6 @@ export async function runRouterProcess(options: RouterProcessOptions): Promise<n
   await signalled;
   await running.stop();
   return 0;
-}
-
-async function readOrCreateToken(file: string): Promise<string> {
-  try {
-    const token = (await fs.readFile(file, 'utf8')).trim();
-    if (token) return token;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const token = newToken();
-  await writeFileAtomic(file, `${token}\n`, { mode: 0o600 });
-  return token;
 }
 
 /** A router started after this one (same state dir) owns router.json now; leave it alone. */

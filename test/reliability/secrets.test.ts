@@ -41,7 +41,7 @@ async function sy(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise
   return result;
 }
 
-function writeSpec(file: string, command: string, strategy: string): void {
+function writeSpec(file: string, command: string, strategy: string, extra = ''): void {
   writeFileSync(
     join(dir, file),
     [
@@ -53,6 +53,7 @@ function writeSpec(file: string, command: string, strategy: string): void {
       'healthCheck: { path: /healthz, interval: 200ms, timeout: 150ms, healthyThreshold: 1, startupTimeout: 5s }',
       `router: { listen: ${listen}, drainTimeout: 1s }`,
       `strategy: ${strategy}`,
+      extra,
       '',
     ].join('\n'),
   );
@@ -74,10 +75,14 @@ beforeAll(async () => {
   stateDir = join(dir, 'state');
   service = `sec${process.pid}x${Date.now().toString(36)}`;
   listen = await findFreePort('127.0.0.1');
+  // The preDeploy hook prints the secret (Switchyard must mask it in the hook's
+  // log and event) and succeeds only if it got the secret and did not get a
+  // daemon variable the spec does not name.
   writeSpec(
     'switchyard.yaml',
     httpAppCommand,
     '{ blueGreen: { autoPromote: 0s, scaleDownDelay: 0s } }',
+    `hooks: { preDeploy: 'echo token=$${NAME}; test -n "$${NAME}" && test -z "$NOT_NAMED"' }`,
   );
   writeSpec('manual.yaml', httpAppCommand, '{ blueGreen: { scaleDownDelay: 0s } }');
   // Starts, then dies before it is healthy: an InstanceExited event with its log tail.
@@ -86,7 +91,7 @@ beforeAll(async () => {
     `"${process.execPath}" -e "console.log('starting'); process.exit(3)"`,
     '{ blueGreen: { autoPromote: 0s, scaleDownDelay: 0s } }',
   );
-  const up = await sy(['up', '--detach'], { [NAME]: SECRET });
+  const up = await sy(['up', '--detach'], { [NAME]: SECRET, NOT_NAMED: 'daemon-only' });
   expect(up.code, up.stderr).toBe(0);
   ({ pid: daemonPid, routerPid } = daemonInfo(stateDir));
 });
@@ -105,6 +110,14 @@ describe('a planted secret appears in no output', () => {
   it('reaches the instance and nothing else', { timeout: 120_000 }, async () => {
     const first = await sy(['deploy', '--version', 'v1', '--wait']);
     expect(first.code, first.stderr).toBe(0);
+    // The hook ran with the secret and printed it; what was stored is masked.
+    const events = openStateStore({ dir: stateDir });
+    const hookOutput = events
+      .listEvents({ service, environment: 'default' })
+      .filter((e) => e.type === 'hook.finished')
+      .map((e) => (e.data as { ok: boolean; output: string }) ?? {});
+    events.close();
+    expect(hookOutput).toEqual([{ ...hookOutput[0], ok: true, output: 'token=********' }]);
     // The instance has the secret in its environment: the one allowed place.
     const store = openStateStore({ dir: stateDir });
     const [instance] = store.listInstances({ service, environment: 'default' });

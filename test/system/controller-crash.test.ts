@@ -4,7 +4,7 @@
  * match the processes actually running (no orphan); and the router keeps
  * serving, with no failed request, while the controller is down.
  *
- * The controller runs as a child process (src/controller/bin.ts). The test
+ * The controller runs as a child process (src/daemon/controller-bin.ts). The test
  * drives it the way the control API would: a ControllerCommands on the same
  * store writes intents (deploy, promote) and the child's loop acts on them.
  * Intents written while the child is dead are picked up when it returns.

@@ -2,7 +2,7 @@
  * Shared parts of the controller system tests and the reliability suite: a
  * temporary state dir with a real router process and store, specs for the
  * test app, the controller in this process or as a child process
- * (src/controller/bin.ts), steady load through the router, a poller with no
+ * (src/daemon/controller-bin.ts), steady load through the router, a poller with no
  * time bound of its own (vitest's test timeout bounds it), the store's
  * instances checked against /proc, and cleanup that stops exactly what was
  * started, by PID.
@@ -200,10 +200,10 @@ export interface ControllerChild {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-const controllerBin = fileURLToPath(new URL('../../src/controller/bin.ts', import.meta.url));
+const controllerBin = fileURLToPath(new URL('../../src/daemon/controller-bin.ts', import.meta.url));
 
 /**
- * Starts src/controller/bin.ts on a state dir and waits for its ready line.
+ * Starts src/daemon/controller-bin.ts on a state dir and waits for its ready line.
  * Its output is read all along (the last 4000 characters of stderr are kept
  * for the error), so it never blocks on a full pipe.
  */

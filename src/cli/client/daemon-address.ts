@@ -7,7 +7,7 @@ import path from 'node:path';
 import { SwitchyardError } from '../../errors.ts';
 import { readApiInfo } from '../../daemon/api-info.ts';
 import { daemonPaths } from '../../daemon/paths.ts';
-import { readToken } from '../../daemon/token-file.ts';
+import { readToken } from '../../router/admin/token-file.ts';
 import { findStateDir } from './find-state-dir.ts';
 
 export const NOT_RUNNING_MESSAGE = 'Switchyard is not running here. Start it with `switchyard up`.';

@@ -11,6 +11,7 @@
  * (a typo in the command: exit 127) is reported by `inspect` as exited, with
  * the shell's message in its log.
  */
+import { inheritedEnvironment } from '../inherited-environment.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -249,26 +250,7 @@ function checkRequest(request: InstanceRequest): void {
 }
 
 /**
- * The variables an instance takes from the controller's environment, when set:
- * what a shell and common tools need to find programs, the user's home, the
- * locale and the time zone. Nothing else passes, so a secret in the
- * controller's environment never reaches an app.
- */
-export const INHERITED_ENV_NAMES: readonly string[] = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'SHELL',
-  'LANG',
-  'LC_ALL',
-  'LC_CTYPE',
-  'TZ',
-  'TMPDIR',
-];
-
-/**
- * A minimal base from the controller's environment (INHERITED_ENV_NAMES), then
+ * A minimal base from the controller's environment (see inherited-environment.ts), then
  * the spec's `env` and `secrets`, then DESIGN.md's instance variables, which
  * win: PORT must be the port chosen here.
  */
@@ -276,13 +258,8 @@ export function instanceEnvironment(
   request: InstanceRequest,
   port: number,
 ): Record<string, string> {
-  const base: Record<string, string> = {};
-  for (const name of INHERITED_ENV_NAMES) {
-    const value = process.env[name];
-    if (value !== undefined) base[name] = value;
-  }
   return {
-    ...base,
+    ...inheritedEnvironment(),
     ...request.env,
     PORT: String(port),
     SWITCHYARD_SERVICE: request.service,

@@ -1,6 +1,6 @@
 /**
  * Runs a controller as its own process on a state directory:
- *   node src/controller/bin.ts --state DIR [--holder ID] [--tick-ms N]
+ *   node src/daemon/controller-bin.ts --state DIR [--holder ID] [--tick-ms N]
  * It uses the router running there (or starts one). SIGTERM or SIGINT stops
  * the loop cleanly; SIGKILL leaves the router and every instance running,
  * and the next controller resumes from the store.

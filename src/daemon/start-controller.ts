@@ -6,16 +6,16 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { runtimeCache } from '../daemon/controller-factory.ts';
-import { findRunningRouter } from '../daemon/router-connection.ts';
+import { runtimeCache } from './controller-factory.ts';
+import { findRunningRouter } from './router-connection.ts';
 import type { RouterAdminClient } from '../router/admin/client.ts';
 import { spawnRouter } from '../router/spawn-router.ts';
 import type { RouterProcess } from '../router/spawn-router.ts';
 import { openStateStore } from '../state/open-state-store.ts';
 import type { SqliteStateStore } from '../state/sqlite/sqlite-state-store.ts';
-import { Controller } from './controller.ts';
-import type { ControllerOptions } from './controller.ts';
-import type { Logger } from './logger.ts';
+import { Controller } from '../controller/controller.ts';
+import type { ControllerOptions } from '../controller/controller.ts';
+import type { Logger } from '../controller/logger.ts';
 
 export interface StartControllerOptions {
   readonly stateDir: string;

@@ -1,6 +1,10 @@
-/** The API token file: created once (mode 0600) by the first `up`, then reused. */
+/**
+ * A bearer-token file (the router's admin token, the daemon's API token):
+ * created once with mode 0600, then reused. `wx` makes two processes racing
+ * to create it agree on one token.
+ */
 import fs from 'node:fs/promises';
-import { newToken } from '../router/admin/bearer-token.ts';
+import { newToken } from './bearer-token.ts';
 
 export async function readOrCreateToken(file: string): Promise<string> {
   try {
