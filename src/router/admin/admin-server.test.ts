@@ -54,10 +54,15 @@ class StubRouter implements AdminHandlers {
   }
   window(query: WindowQuery) {
     this.windows.push(query);
+    const to = typeof query.to === 'number' ? query.to : 1_700_000_000;
+    const from = query.from ?? to - (query.seconds ?? 60) + 1;
     return {
-      seconds: query.seconds ?? 60,
+      seconds: to - from + 1,
+      from,
+      to,
       requests: 0,
       errors: 0,
+      slow: 0,
       successRate: null,
       p50: null,
       p95: null,
@@ -226,6 +231,57 @@ describe('admin server: other routes', () => {
 
     const metrics = await call(`${base}/metrics`);
     expect(metrics.text).toContain('switchyard_router_requests_total');
+  });
+
+  it('passes a span of complete seconds and a slow threshold to the window', async () => {
+    const { base, stub, client } = await startTcp();
+    const span = await call(
+      `${base}/window?service=shop%2Flive&pool=canary&from=1700000001&to=1700000010&slowerThanMs=12.5`,
+    );
+    expect(span.status).toBe(200);
+    expect(span.json()).toMatchObject({ from: 1_700_000_001, to: 1_700_000_010, seconds: 10 });
+    expect((await call(`${base}/window?service=s&pool=p&to=latest&seconds=5`)).status).toBe(200);
+    expect(
+      await client.window({
+        service: 'shop/live',
+        pool: 'stable',
+        from: 1_700_000_011,
+        to: 'latest',
+      }),
+    ).toMatchObject({ from: 1_700_000_011, slow: 0 });
+    expect(stub.windows).toEqual([
+      {
+        service: 'shop/live',
+        pool: 'canary',
+        from: 1_700_000_001,
+        to: 1_700_000_010,
+        slowerThanMs: 12.5,
+      },
+      { service: 's', pool: 'p', to: 'latest', seconds: 5 },
+      { service: 'shop/live', pool: 'stable', from: 1_700_000_011, to: 'latest' },
+    ]);
+  });
+
+  it('answers 400 with the usage and each wrong field for a bad window query', async () => {
+    const { base, stub } = await startTcp();
+    const cases: Array<[string, string]> = [
+      ['from=10&to=9', 'from: must not be after `to` (10 > 9)'],
+      ['from=10&seconds=5', 'from: give `from` or `seconds`, not both'],
+      ['to=soon', 'to:'],
+      ['from=1.5', 'from:'],
+      ['from=-1', 'from:'],
+      ['slowerThanMs=-3', 'slowerThanMs:'],
+      ['slowerThanMs=fast', 'slowerThanMs:'],
+    ];
+    for (const [params, detail] of cases) {
+      const response = await call(`${base}/window?service=shop&pool=canary&${params}`);
+      expect(response.status, params).toBe(400);
+      const { error } = response.json();
+      expect(error.code).toBe('ROUTER_ADMIN_FAILED');
+      expect(error.message).toMatch(/^GET \/window needs \?service=NAME&pool=NAME/);
+      expect(error.details.join('\n'), params).toContain(detail);
+    }
+    expect(stub.windows).toEqual([]);
   });
 
   it('refuses to listen on a host that is not loopback', async () => {

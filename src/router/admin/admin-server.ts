@@ -57,11 +57,39 @@ const drainSchema = z.strictObject({
   timeoutMs: z.int().min(1),
 });
 
-const windowSchema = z.object({
-  service: z.string().min(1),
-  pool: z.string().min(1),
-  seconds: z.coerce.number().int().min(1).optional(),
-});
+const epochSecond = z.coerce.number().int().min(0);
+
+const windowSchema = z
+  .object({
+    service: z.string().min(1),
+    pool: z.string().min(1),
+    seconds: z.coerce.number().int().min(1).optional(),
+    from: epochSecond.optional(),
+    to: z.union([z.literal('latest'), epochSecond]).optional(),
+    slowerThanMs: z.coerce.number().min(0).optional(),
+  })
+  .superRefine(
+    (query, ctx) => {
+      // `from` and `seconds` would each say where the span starts.
+      if (query.from !== undefined && query.seconds !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['from'],
+          message: 'give `from` or `seconds`, not both',
+        });
+      if (query.from !== undefined && typeof query.to === 'number' && query.from > query.to)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['from'],
+          message: `must not be after \`to\` (${query.from} > ${query.to})`,
+        });
+    },
+    // Only across fields that are themselves right; each wrong field is already reported.
+    { when: (payload) => payload.issues.length === 0 },
+  );
+
+const WINDOW_USAGE =
+  'GET /window needs ?service=NAME&pool=NAME and optionally &seconds=N (a whole number ≥ 1) for the last N seconds, or &from=S and/or &to=S|latest (epoch seconds, from ≤ to) for complete seconds only, and &slowerThanMs=MS (a number ≥ 0) to count slow requests.';
 
 /**
  * The router's admin API (fastify). Every route needs the bearer token,
@@ -142,12 +170,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 
   app.get('/window', async (request, reply) => {
     const query = windowSchema.safeParse(request.query);
-    if (!query.success)
-      return sendUsage(
-        reply,
-        'GET /window needs ?service=NAME&pool=NAME and optionally &seconds=N (a whole number ≥ 1).',
-        query.error,
-      );
+    if (!query.success) return sendUsage(reply, WINDOW_USAGE, query.error);
     return handlers.window(query.data);
   });
 

@@ -54,9 +54,13 @@ export class RouterAdminClient {
     return this.json('GET', '/state');
   }
 
+  /** One pool's traffic over a span; `from`/`to` in the answer say which seconds it covers. */
   async window(query: WindowQuery): Promise<WindowStats> {
     const params = new URLSearchParams({ service: query.service, pool: query.pool });
-    if (query.seconds !== undefined) params.set('seconds', String(query.seconds));
+    for (const name of ['seconds', 'from', 'to', 'slowerThanMs'] as const) {
+      const value = query[name];
+      if (value !== undefined) params.set(name, String(value));
+    }
     return this.json('GET', `/window?${params.toString()}`);
   }
 

@@ -1,9 +1,9 @@
 /** The admin API's request and response shapes, shared by the server and RouterAdminClient. */
 import type { InstanceHealthEntry } from '../health/health-checker.ts';
-import type { WindowStats } from '../metrics/rolling-window.ts';
+import type { WindowSpanQuery, WindowStats } from '../metrics/rolling-window.ts';
 import type { DrainStateEntry, ListeningPort, WaitDrainedResult } from '../router.ts';
 
-export type { WindowStats };
+export type { WindowSpanQuery, WindowStats };
 
 /** Where the admin API listens: a unix socket, or a loopback TCP port. */
 export type AdminAddress =
@@ -19,11 +19,15 @@ export interface RouterStateView {
   readonly listening: readonly ListeningPort[];
 }
 
-export interface WindowQuery {
+/**
+ * `GET /window`: one pool's traffic over a span. `seconds` alone (default: the
+ * whole window the router keeps, 60 s unless configured) is a live view that
+ * includes the current, partial second; `from` and/or `to` ask for complete
+ * seconds only (see WindowSpanQuery).
+ */
+export interface WindowQuery extends WindowSpanQuery {
   readonly service: string;
   readonly pool: string;
-  /** Defaults to the whole window the router keeps (60 s unless configured). */
-  readonly seconds?: number;
 }
 
 export interface DrainRequest {

@@ -106,4 +106,29 @@ describe('RouterMetrics', () => {
     expect(metrics.window({ service: 'shop/live', pool: 'canary' }).requests).toBe(0);
     expect(metrics.window({ service: 'shop/live', pool: 'canary', seconds: 600 }).seconds).toBe(5);
   });
+
+  it('answers a span of complete seconds for a known pool and, as zeros, for an unknown one', () => {
+    const clock = new FakeClock();
+    const metrics = new RouterMetrics({ clock, windowSeconds: 10 });
+    const now = clock.ms / 1000;
+    metrics.forInstance(key).requestFinished(200, 0.3);
+    clock.ms += 1000;
+    metrics.forInstance(key).requestFinished(200, 0.01); // the current second: not complete yet
+    expect(
+      metrics.window({ service: 'shop/live', pool: 'canary', to: 'latest', slowerThanMs: 100 }),
+    ).toMatchObject({ from: now - 9, to: now, seconds: 10, requests: 1, slow: 1 });
+    expect(metrics.window({ service: 'shop/live', pool: 'stable', from: now - 100 })).toEqual({
+      seconds: 10,
+      from: now - 9,
+      to: now,
+      requests: 0,
+      errors: 0,
+      slow: 0,
+      successRate: null,
+      p50: null,
+      p95: null,
+      p99: null,
+      rps: 0,
+    });
+  });
 });

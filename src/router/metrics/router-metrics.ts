@@ -7,7 +7,8 @@ import {
   DEFAULT_WINDOW_SECONDS,
   RollingWindow,
   noTraffic,
-  windowSpan,
+  resolveSpan,
+  type WindowSpanQuery,
   type WindowStats,
 } from './rolling-window.ts';
 
@@ -86,11 +87,16 @@ export class RouterMetrics implements RequestObserver {
     if (pool && --pool.instances === 0) this.windows.delete(poolId);
   }
 
-  /** The pool's rolling-window stats; zeros and nulls for a pool with no traffic. */
-  window(query: { service: string; pool: string; seconds?: number }): WindowStats {
-    const pool = this.windows.get(poolKey(query.service, query.pool));
-    if (pool) return pool.window.stats(query.seconds);
-    return noTraffic(windowSpan(query.seconds ?? this.windowSeconds, this.windowSeconds));
+  /**
+   * The pool's rolling-window stats over the span asked for; zeros and nulls
+   * over the same span for a pool the router does not know (yet, or any more).
+   */
+  window(query: { service: string; pool: string } & WindowSpanQuery): WindowStats {
+    const { service, pool: poolName, ...span } = query;
+    const pool = this.windows.get(poolKey(service, poolName));
+    if (pool) return pool.window.stats(span);
+    const now = Math.floor(this.clock.now() / 1000);
+    return noTraffic(resolveSpan(span, now, this.windowSeconds));
   }
 
   /** The Prometheus text exposition of every metric. */
