@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in /bin/sh ps; do
+# test/system/analysis-prometheus.test.ts runs a real Prometheus at this path.
+for tool in /bin/sh ps /usr/bin/prometheus; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ -r /proc/self/stat ] || missing+=("/proc (procfs)")
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "The tests need: ${missing[*]}. Install them (Debian: apt-get install -y procps) and run again." >&2
+  echo "The tests need: ${missing[*]}. Install them (Debian: apt-get install -y procps prometheus) and run again." >&2
   exit 2
 fi
 

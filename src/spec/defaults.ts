@@ -31,7 +31,8 @@ export const DEFAULT_ROLLING = {
   autoRevert: true,
 } as const;
 
-export const DEFAULT_CANARY_STICKY = false;
+/** A client keeps its pool as the canary weight grows (issue 4: sticky by default). */
+export const DEFAULT_CANARY_STICKY = true;
 
 export const DEFAULT_BLUE_GREEN = {
   scaleDownDelay: '30s',
@@ -44,6 +45,14 @@ export const DEFAULT_ANALYSIS_TEMPLATE = {
   inconclusiveLimit: 0,
   consecutiveErrorLimit: 4,
   minRequests: 0,
+} as const;
+
+/** A `compareWithStable` metric's defaults; docs/analysis.md explains each. */
+export const DEFAULT_COMPARE_WITH_STABLE = {
+  errorRate: true,
+  latency: true,
+  confidence: 0.99,
+  minRequests: 20,
 } as const;
 
 export const DEFAULT_CONTAINER = {

@@ -48,7 +48,15 @@ export type MetricSpec =
   | { readonly requestRate: Threshold }
   | { readonly prometheus: Threshold & { readonly query: string; readonly address?: string } }
   | { readonly webhook: { readonly url: string; readonly timeout?: DurationString } }
-  | { readonly command: { readonly run: string; readonly timeout?: DurationString } };
+  | { readonly command: { readonly run: string; readonly timeout?: DurationString } }
+  | {
+      readonly compareWithStable: {
+        readonly errorRate: boolean;
+        readonly latency: boolean;
+        readonly confidence: number;
+        readonly minRequests: number;
+      };
+    };
 
 export interface AnalysisTemplateSpec {
   readonly interval: DurationString;

@@ -1,0 +1,191 @@
+/**
+ * The one place a metric of a template is turned into an Observation: it
+ * picks the provider by the metric's key (the factory switch of STYLE.md §3)
+ * and gives it what it needs from the context. Providers never throw, and
+ * neither does this.
+ */
+import { durationMs } from '../../spec/duration.ts';
+import type { MetricSpec } from '../../spec/schema/analysis.ts';
+import { metricKind, type MetricKind } from '../thresholds.ts';
+import type { Observation } from '../types.ts';
+import { runCheckCommand } from './command.ts';
+import { describeFailure, errorObservation } from './failure.ts';
+import { queryPrometheus } from './prometheus.ts';
+import {
+  observeComparison,
+  observePoolWindow,
+  type SpanRequest,
+  type WindowMeasurement,
+  type WindowSource,
+} from './router-window.ts';
+import { callWebhook } from './webhook.ts';
+
+/** Everything a provider may need about the rollout being judged. */
+export interface ObserveContext {
+  readonly service: string;
+  readonly environment: string;
+  /** The revision number being rolled out. */
+  readonly revision: number;
+  readonly version: string;
+  /** The judged pool: the canary, or blue/green's preview pool. */
+  readonly pool: string;
+  /** The pool serving the current version; null when there is none (a first deploy). */
+  readonly stablePool: string | null;
+  /** The analysis template's name and the metric's index in its `metrics`. */
+  readonly template: string;
+  readonly metricIndex: number;
+  /** The router's windows (RouterAdminClient). */
+  readonly window: WindowSource;
+  /** The seconds this interval measures from the router's windows. */
+  readonly span: SpanRequest;
+  /** The environment a `command` runs in (SWITCHYARD_* are added on top). */
+  readonly commandEnv: Readonly<Record<string, string | undefined>>;
+  /** Where a `command` runs; default the controller's working directory. */
+  readonly commandCwd?: string;
+  /** Aborts whatever is in flight: the run was stopped. */
+  readonly signal?: AbortSignal;
+  /** Replaces the HTTP timeouts (Prometheus's default, a webhook's `timeout`); for tests. */
+  readonly fetchTimeoutMs?: number;
+}
+
+/** What the metric saw over this interval. */
+export async function observe(metric: MetricSpec, context: ObserveContext): Promise<Observation> {
+  return (await observeInterval(metric, context)).observation;
+}
+
+/**
+ * What the metric saw, and the last router second it consumed
+ * (`throughSecond`, the next interval's `span.afterSecond`; the given
+ * `afterSecond` for metrics that do not read the router, or read nothing).
+ * When a template has several router metrics, each reports its own (the
+ * same, unless a second completed between their reads); continuing from the
+ * largest judges no second twice.
+ */
+export async function observeInterval(
+  metric: MetricSpec,
+  context: ObserveContext,
+): Promise<WindowMeasurement> {
+  // The schema gives every metric exactly one kind; a hand-made one without reads as unknown.
+  const kind = (Object.keys(metric) as MetricKind[]).length === 1 ? metricKind(metric) : undefined;
+  const unchanged = (observation: Observation): WindowMeasurement => ({
+    observation,
+    throughSecond: context.span.afterSecond,
+  });
+  try {
+    return await dispatch(kind, metric, context, unchanged);
+  } catch (error) {
+    // A provider bug must not stop the analysis loop; it is an error measurement like any other.
+    return unchanged(
+      errorObservation(
+        `The ${kind ?? 'unknown'} metric of template ${context.template} failed unexpectedly: ${describeFailure(error)}.`,
+      ),
+    );
+  }
+}
+
+async function dispatch(
+  kind: MetricKind | undefined,
+  metric: MetricSpec,
+  context: ObserveContext,
+  unchanged: (observation: Observation) => WindowMeasurement,
+): Promise<WindowMeasurement> {
+  const routerService = `${context.service}/${context.environment}`;
+  const windowOptions = {
+    source: context.window,
+    routerService,
+    pool: context.pool,
+    span: context.span,
+    signal: context.signal,
+  };
+  switch (kind) {
+    case 'successRate':
+    case 'errorRate':
+    case 'latencyP50':
+    case 'latencyP95':
+    case 'latencyP99':
+    case 'requestRate':
+      return observePoolWindow(windowOptions);
+    case 'compareWithStable':
+      if (context.stablePool === null)
+        return unchanged(
+          errorObservation(
+            `compareWithStable in template ${context.template} needs a stable pool to compare pool ${context.pool} of ${routerService} with, and there is none.`,
+          ),
+        );
+      return observeComparison({ ...windowOptions, stablePool: context.stablePool });
+    case 'prometheus': {
+      const spec = metric.prometheus!;
+      return unchanged(
+        await queryPrometheus({
+          query: spec.query,
+          address: spec.address,
+          placeholders: {
+            service: context.service,
+            environment: context.environment,
+            pool: context.pool,
+            stablePool: context.stablePool,
+            version: context.version,
+            routerService,
+          },
+          timeoutMs: context.fetchTimeoutMs,
+          signal: context.signal,
+        }),
+      );
+    }
+    case 'webhook': {
+      const spec = metric.webhook!;
+      return unchanged(
+        await callWebhook({
+          url: spec.url,
+          payload: {
+            service: context.service,
+            environment: context.environment,
+            revision: context.revision,
+            version: context.version,
+            pool: context.pool,
+            stablePool: context.stablePool,
+            template: context.template,
+            metricIndex: context.metricIndex,
+          },
+          timeoutMs:
+            context.fetchTimeoutMs ??
+            (spec.timeout === undefined ? undefined : durationMs(spec.timeout)),
+          signal: context.signal,
+        }),
+      );
+    }
+    case 'command': {
+      const spec = metric.command!;
+      return unchanged(
+        await runCheckCommand({
+          run: spec.run,
+          env: context.commandEnv,
+          identity: {
+            service: context.service,
+            environment: context.environment,
+            pool: context.pool,
+            version: context.version,
+            revision: context.revision,
+            stablePool: context.stablePool,
+          },
+          cwd: context.commandCwd,
+          timeoutMs: spec.timeout === undefined ? undefined : durationMs(spec.timeout),
+          signal: context.signal,
+        }),
+      );
+    }
+    case undefined:
+      return unchanged(
+        errorObservation(
+          `Metric ${context.metricIndex} of template ${context.template} names no kind of metric; give it one, e.g. successRate.`,
+        ),
+      );
+    default:
+      // A kind added to the schema without a provider fails to compile here.
+      return unchanged(
+        errorObservation(
+          `Switchyard has no provider for the ${kind satisfies never} metric of template ${context.template}.`,
+        ),
+      );
+  }
+}
