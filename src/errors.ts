@@ -95,10 +95,6 @@ export const ErrorCodes = {
     exit: ExitCode.badInput,
     doc: 'rollback --to names a revision that does not exist.',
   },
-  STRATEGY_NOT_SUPPORTED: {
-    exit: ExitCode.badInput,
-    doc: 'The spec asks for a strategy this version cannot run yet.',
-  },
   BAD_REQUEST: {
     exit: ExitCode.badInput,
     doc: 'A controller request names an unknown pool, an impossible weight or count, or a spec for another service.',

@@ -42,5 +42,21 @@ export type Action =
       readonly reason: Reason;
       readonly message: string;
     }
+  /**
+   * Start an analysis run (one AnalysisRun per template) judging `pool`
+   * against `stablePool`; its verdict comes back as an observation under
+   * `run`. Idempotent: a run already started under that name is left alone.
+   */
+  | {
+      readonly type: 'startAnalysis';
+      readonly run: string;
+      readonly templates: readonly string[];
+      readonly pool: string;
+      readonly stablePool: string | null;
+      /** Background runs ignore `count` and measure until stopped. */
+      readonly background: boolean;
+    }
+  /** Stop measuring; the verdict so far stays in the store. */
+  | { readonly type: 'stopAnalysis'; readonly run: string }
   /** Nothing to do until `until` (epoch ms), or until something is observed when null. */
   | { readonly type: 'wait'; readonly until: number | null; readonly for: string };

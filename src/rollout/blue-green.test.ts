@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
-import type { RolloutStatus } from '../state/store.ts';
-import type { Action, HookName } from './actions.ts';
 import { blueGreen, describeBlueGreen } from './blue-green.ts';
 import type { BlueGreenState } from './blue-green.ts';
 import { Reason } from './reasons.ts';
-import type { Command, CommandName, HookResult, InstanceObservation } from './strategy.ts';
-import { EMPTY_TOPOLOGY, applyActions } from './topology.ts';
 import type { Topology } from './topology.ts';
-
-const T0 = Date.parse('2026-01-01T00:00:00Z');
+import { StrategyHarness, routingUpdates } from './strategy-harness.ts';
 
 function spec(strategy: string, extra = ''): ResolvedSpec {
   const text = [
@@ -32,83 +27,10 @@ const V1_LIVE: Topology = {
   previewPool: null,
 };
 
-/**
- * A tiny stand-in for the controller: keeps the persisted state and
- * topology, applies actions, and lets a test set what is observed and when.
- */
-class Harness {
-  now = T0;
-  state: BlueGreenState | undefined;
-  topology: Topology;
-  status: RolloutStatus = 'pending';
-  reasons: string[] = [];
-  hooksAsked: HookName[] = [];
-  instances: InstanceObservation[] = [];
-  hooks: Partial<Record<HookName, HookResult>> = {};
-  commands: Command[] = [];
-  lastActions: readonly Action[] = [];
-  readonly spec: ResolvedSpec;
-
+class Harness extends StrategyHarness<BlueGreenState> {
   constructor(options: { spec: ResolvedSpec; topology?: Topology }) {
-    this.spec = options.spec;
-    this.topology = options.topology ?? EMPTY_TOPOLOGY;
-    for (const pool of this.topology.pools) this.setPool(pool.name, pool.revision, pool.replicas);
+    super({ strategy: blueGreen, ...options });
   }
-
-  tick(): readonly Action[] {
-    const step = blueGreen({
-      spec: this.spec,
-      target: { revision: 2, revisionId: 2, version: 'v2' },
-      state: this.state,
-      topology: this.topology,
-      observations: { instances: this.instances, hooks: this.hooks, commands: this.commands },
-      now: this.now,
-    });
-    this.state = step.state;
-    this.topology = applyActions(this.topology, step.actions);
-    for (const action of step.actions) {
-      if (action.type === 'markStatus') {
-        this.status = action.status;
-        this.reasons.push(action.reason);
-      }
-      if (action.type === 'runHook') this.hooksAsked.push(action.hook);
-    }
-    this.lastActions = step.actions;
-    return step.actions;
-  }
-
-  advance(ms: number): readonly Action[] {
-    this.now += ms;
-    return this.tick();
-  }
-
-  /** `count` started instances of the pool, healthy or not. */
-  setPool(pool: string, revision: number, count: number, healthy = true): void {
-    this.instances = [
-      ...this.instances.filter((i) => i.pool !== pool),
-      ...Array.from({ length: count }, () => ({ pool, revision, desired: true, healthy })),
-    ];
-  }
-
-  dropPool(pool: string): void {
-    this.instances = this.instances.filter((i) => i.pool !== pool);
-  }
-
-  command(name: CommandName): void {
-    this.commands.push({ id: this.commands.length + 1, name, requestedBy: 'tester' });
-  }
-
-  get phase(): string | undefined {
-    return this.state?.phase;
-  }
-
-  weights(): Record<string, number> {
-    return Object.fromEntries(this.topology.weights.map((w) => [w.pool, w.weight]));
-  }
-}
-
-function routingUpdates(actions: readonly Action[]): number {
-  return actions.filter((a) => a.type === 'setRouting').length;
 }
 
 describe('blue/green: first deploy', () => {
@@ -396,13 +318,6 @@ describe('blue/green: a new version beside a live one', () => {
     expect(h.weights()).toEqual({ green: 100, blue: 0 });
   });
 
-  it('rejects canary and rolling beside a live version with a clear reason', () => {
-    const h = started('{ canary: { steps: [{ setWeight: 10 }] } }');
-    expect(h.status).toBe('failed');
-    expect(h.reasons).toEqual([Reason.StrategyNotSupported]);
-    expect(h.topology).toEqual(V1_LIVE);
-  });
-
   it('resumes from persisted state as if never interrupted (restart mid-step)', () => {
     const h = started('{ blueGreen: { autoPromote: 20s } }');
     healthy(h);
@@ -441,5 +356,98 @@ describe('blue/green: a new version beside a live one', () => {
     const actions = h.tick();
     expect(actions[0]).toEqual({ type: 'removePool', pool: 'green' });
     expect(h.topology.pools.find((p) => p.name === 'green')?.revision).toBe(2);
+  });
+});
+
+describe('blue/green: pre- and post-promotion analysis', () => {
+  const TEMPLATES =
+    'analysis: { templates: { smoke: { interval: 1s, count: 2, metrics: [ { successRate: { min: 0.99 } } ] } } }';
+
+  function preview(strategy: string): Harness {
+    const h = new Harness({ spec: spec(strategy, TEMPLATES), topology: V1_LIVE });
+    h.tick();
+    h.setPool('green', 2, 2, true);
+    h.tick();
+    expect(h.phase).toBe('awaitingPromote');
+    return h;
+  }
+
+  it('starts the pre-promotion analysis with the preview and lets autoPromote switch only once it passed', () => {
+    const h = preview(
+      '{ blueGreen: { autoPromote: 5s, prePromotionAnalysis: { templates: [smoke] } } }',
+    );
+    expect(h.lastActions).toContainEqual({
+      type: 'startAnalysis',
+      run: 'prePromotion',
+      templates: ['smoke'],
+      pool: 'green',
+      stablePool: 'blue',
+      background: false,
+    });
+    h.analysis['prePromotion'] = { verdict: 'running', message: '' };
+    h.advance(10_000);
+    expect(h.phase).toBe('awaitingPromote');
+    h.analysis['prePromotion'] = { verdict: 'successful', message: 'passed' };
+    h.advance(100);
+    expect(h.weights()).toEqual({ green: 100, blue: 0 });
+  });
+
+  it('a failed pre-promotion analysis removes the new pool with nothing switched', () => {
+    const h = preview('{ blueGreen: { prePromotionAnalysis: { templates: [smoke] } } }');
+    h.analysis['prePromotion'] = { verdict: 'failed', message: 'successRate 0.5 is below 0.99.' };
+    h.advance(100);
+    expect(h.weights()).toEqual({ blue: 100 });
+    expect(h.phase).toBe('removingNew');
+    h.dropPool('green');
+    h.advance(100);
+    expect(h.status).toBe('failed');
+    expect(h.reasons).toContain(Reason.AnalysisFailed);
+  });
+
+  it('an inconclusive pre-promotion analysis pauses until promote accepts it', () => {
+    const h = preview(
+      '{ blueGreen: { autoPromote: 1s, prePromotionAnalysis: { templates: [smoke] } } }',
+    );
+    h.analysis['prePromotion'] = { verdict: 'inconclusive', message: 'too little traffic.' };
+    h.advance(2_000);
+    expect(h.status).toBe('paused');
+    expect(h.reasons.at(-1)).toBe(Reason.AnalysisInconclusive);
+    h.advance(2_000);
+    expect(h.phase).toBe('awaitingPromote');
+    h.command('promote');
+    h.advance(100);
+    expect(h.weights()).toEqual({ green: 100, blue: 0 });
+  });
+
+  it('a failed post-promotion analysis puts all traffic back on the old pool and ends rolled back', () => {
+    const h = preview(
+      '{ blueGreen: { scaleDownDelay: 1s, postPromotionAnalysis: { templates: [smoke] } } }',
+    );
+    h.command('promote');
+    const switched = h.advance(100);
+    expect(switched).toContainEqual(
+      expect.objectContaining({ type: 'startAnalysis', run: 'postPromotion' }),
+    );
+    h.analysis['postPromotion'] = { verdict: 'running', message: '' };
+    h.advance(5_000);
+    expect(h.phase).toBe('scaleDownDelay'); // the old pool waits for the verdict
+    h.analysis['postPromotion'] = { verdict: 'failed', message: 'successRate 0.5 is below 0.99.' };
+    const back = h.advance(100);
+    expect(routingUpdates(back)).toBe(1);
+    expect(h.weights()).toEqual({ blue: 100 });
+    h.dropPool('green');
+    h.advance(100);
+    expect(h.status).toBe('rolledBack');
+  });
+
+  it('a passed post-promotion analysis lets the old pool go after scaleDownDelay', () => {
+    const h = preview(
+      '{ blueGreen: { scaleDownDelay: 1s, postPromotionAnalysis: { templates: [smoke] } } }',
+    );
+    h.command('promote');
+    h.advance(100);
+    h.analysis['postPromotion'] = { verdict: 'successful', message: 'passed' };
+    h.advance(1_000);
+    expect(h.phase).toBe('scalingDown');
   });
 });

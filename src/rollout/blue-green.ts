@@ -16,7 +16,8 @@ import type { ResolvedSpec } from '../spec/index.ts';
 import type { PoolWeight, RolloutStatus } from '../state/store.ts';
 import type { Action, HookName } from './actions.ts';
 import { Reason } from './reasons.ts';
-import type { Command, Observations, StrategyInput, StrategyStep } from './strategy.ts';
+import type { Command, StrategyInput, StrategyStep } from './strategy.ts';
+import { countInstances, newPoolName, takeCommands } from './strategy-kit.ts';
 import { livePool } from './topology.ts';
 
 export const BLUE_GREEN_PHASES = [
@@ -33,6 +34,10 @@ export const BLUE_GREEN_PHASES = [
   'done',
 ] as const;
 export type BlueGreenPhase = (typeof BLUE_GREEN_PHASES)[number];
+
+/** The run names of blue/green's analyses (DESIGN.md's prePromotionAnalysis and postPromotionAnalysis). */
+export const PRE_PROMOTION_RUN = 'prePromotion';
+export const POST_PROMOTION_RUN = 'postPromotion';
 
 export interface Outcome {
   readonly status: RolloutStatus;
@@ -58,6 +63,8 @@ export interface BlueGreenState {
   readonly promoteAt: number | null;
   readonly paused: boolean;
   readonly promoteRequested: boolean;
+  /** A pre- or post-promotion analysis ended inconclusive: waiting for `promote` to accept it. */
+  readonly analysisInconclusive?: boolean;
   readonly lastCommandId: number;
   /** While the new pool is being removed: how the rollout ends once it is gone. */
   readonly outcome: Outcome | null;
@@ -68,7 +75,7 @@ type Step = StrategyStep<BlueGreenState>;
 
 export function blueGreen(input: Input): Step {
   if (input.state === undefined) return begin(input);
-  const { state, commands } = takeCommands(input.state, input.observations.commands);
+  const { state, commands } = takeCommands(input.state, input.observations.commands, foldCommand);
   const halt = commands.find((command) => command.name === 'abort' || command.name === 'rollback');
   if (halt !== undefined) return abort(input, state, halt);
 
@@ -146,7 +153,7 @@ function begin(input: Input): Step {
   const { spec, topology, target, now } = input;
   const live = livePool(topology);
   const bg = blueGreenSpec(spec);
-  const newPool = live?.name === 'blue' ? 'green' : 'blue';
+  const newPool = newPoolName(live?.name);
   const state: BlueGreenState = {
     kind: 'blueGreen',
     phase: 'pending',
@@ -161,13 +168,6 @@ function begin(input: Input): Step {
     lastCommandId: 0,
     outcome: null,
   };
-  if (live !== undefined && bg === undefined) {
-    return to(state, 'done', now, [], {
-      status: 'failed',
-      reason: Reason.StrategyNotSupported,
-      message: `The ${effectiveStrategy(spec.strategy).kind} strategy cannot run yet; only blueGreen can replace a live version. Set strategy: { blueGreen: {} } in switchyard.yaml.`,
-    });
-  }
   // Pools left over beside the live one (a cleanup that never ran) go first.
   const leftovers: Action[] = topology.pools
     .filter((pool) => pool.name !== live?.name)
@@ -257,8 +257,13 @@ function afterPostDeploy(input: Input, state: BlueGreenState): Step {
   const autoPromote = blueGreenSpec(input.spec)?.autoPromote;
   const promoteAt = autoPromote === undefined ? null : now + durationMs(autoPromote);
   const next = { ...state, promoteAt };
-  if (state.promoteRequested) return beginPromote(input, next);
-  return to(next, 'awaitingPromote', now, [besideStable(state, state.newPool)], {
+  const pre = blueGreenSpec(input.spec)?.prePromotionAnalysis;
+  if (state.promoteRequested && pre === undefined) return beginPromote(input, next);
+  const actions: Action[] = [besideStable(state, state.newPool)];
+  if (pre !== undefined) {
+    actions.push(analysisOf(state, PRE_PROMOTION_RUN, pre.templates));
+  }
+  return to(next, 'awaitingPromote', now, actions, {
     reason: Reason.AwaitingPromote,
     message:
       promoteAt === null
@@ -267,12 +272,47 @@ function afterPostDeploy(input: Input, state: BlueGreenState): Step {
   });
 }
 
+/**
+ * `promote` switches at once (a person's word beats a running analysis,
+ * which is stopped); autoPromote waits for the pre-promotion analysis to
+ * pass. A failed one removes the new pool; an inconclusive one waits for
+ * `promote`.
+ */
 function awaitPromote(input: Input, state: BlueGreenState): Step | undefined {
-  if (state.promoteRequested) return beginPromote(input, state);
+  const pre = blueGreenSpec(input.spec)?.prePromotionAnalysis;
+  const result = pre === undefined ? undefined : input.observations.analysis[PRE_PROMOTION_RUN];
+  if (result?.verdict === 'failed') {
+    return fail(input, state, {
+      status: 'failed',
+      reason: Reason.AnalysisFailed,
+      message: `Pre-promotion analysis failed: ${result.message} Nothing was switched.`,
+    });
+  }
+  const stop: Action[] =
+    pre !== undefined && result?.verdict !== 'successful'
+      ? [{ type: 'stopAnalysis', run: PRE_PROMOTION_RUN }]
+      : [];
+  if (state.promoteRequested) {
+    const step = beginPromote(input, state);
+    return { ...step, actions: [...stop, ...step.actions] };
+  }
+  if (pre !== undefined && result?.verdict !== 'successful') {
+    if (result?.verdict !== 'inconclusive' || state.analysisInconclusive) return undefined;
+    return inconclusive(input, state, result.message, 'switch traffic');
+  }
   if (state.promoteAt !== null && !state.paused && input.now >= state.promoteAt) {
     return beginPromote(input, state);
   }
   return undefined;
+}
+
+/** An analysis without enough traffic to judge: paused until `promote` accepts it or `abort`. */
+function inconclusive(input: Input, state: BlueGreenState, why: string, what: string): Step {
+  return to({ ...state, analysisInconclusive: true }, state.phase, state.phaseSince, [], {
+    status: 'paused',
+    reason: Reason.AnalysisInconclusive,
+    message: `Analysis was inconclusive: ${why} Run \`switchyard promote\` to accept ${input.target.version} and ${what}, or \`switchyard abort\`.`,
+  });
 }
 
 function beginPromote(input: Input, state: BlueGreenState): Step {
@@ -308,13 +348,40 @@ function switchTraffic(input: Input, state: BlueGreenState): Step {
   ];
   if (input.spec.hooks.postPromote !== undefined)
     actions.push({ type: 'runHook', hook: 'postPromote' });
-  return to(state, 'scaleDownDelay', input.now, actions, {
+  const post = blueGreenSpec(input.spec)?.postPromotionAnalysis;
+  if (post !== undefined) actions.push(analysisOf(state, POST_PROMOTION_RUN, post.templates));
+  const next = { ...state, promoteRequested: false, analysisInconclusive: false };
+  return to(next, 'scaleDownDelay', input.now, actions, {
     reason: Reason.TrafficSwitched,
     message: `All traffic moved to ${input.target.version} (pool ${state.newPool}) in one router update; ${stable.version} stays up for ${scaleDownDelay(input.spec)} for an instant rollback.`,
   });
 }
 
+/**
+ * The old pool goes once scaleDownDelay has passed and the post-promotion
+ * analysis (if any) passed; if that analysis fails, traffic goes back to the
+ * old pool in one router update and the rollout ends rolled back.
+ */
 function awaitScaleDown(input: Input, state: BlueGreenState): Step | undefined {
+  const post = blueGreenSpec(input.spec)?.postPromotionAnalysis;
+  const result = post === undefined ? undefined : input.observations.analysis[POST_PROMOTION_RUN];
+  if (result?.verdict === 'failed') {
+    const back = (state.stable as NonNullable<BlueGreenState['stable']>).version;
+    const actions = retreat(state);
+    if (input.spec.hooks.postRollback !== undefined) {
+      actions.push({ type: 'runHook', hook: 'postRollback' });
+    }
+    const outcome: Outcome = {
+      status: 'rolledBack',
+      reason: Reason.AnalysisFailed,
+      message: `Post-promotion analysis failed: ${result.message} All traffic is back on ${back}; pool ${state.newPool} (${input.target.version}) is removed.`,
+    };
+    return to({ ...state, outcome }, 'removingNew', input.now, actions, outcome);
+  }
+  if (post !== undefined && result?.verdict !== 'successful' && !state.promoteRequested) {
+    if (result?.verdict !== 'inconclusive' || state.analysisInconclusive) return undefined;
+    return inconclusive(input, state, result.message, 'stop the old pool');
+  }
   if (state.paused || input.now < scaleDownAt(input, state)) return undefined;
   const stable = state.stable as NonNullable<BlueGreenState['stable']>;
   return to(
@@ -416,26 +483,20 @@ function retreat(state: BlueGreenState): Action[] {
   return [
     { type: 'setRouting', weights: stableWeights(state), previewPool: null },
     { type: 'removePool', pool: state.newPool },
+    // Stopping a run that never started changes nothing.
+    { type: 'stopAnalysis', run: PRE_PROMOTION_RUN },
+    { type: 'stopAnalysis', run: POST_PROMOTION_RUN },
   ];
 }
 
 /** Folds pause, resume and promote into the state; abort and rollback are returned to act on. */
-function takeCommands(
-  state: BlueGreenState,
-  commands: readonly Command[],
-): { state: BlueGreenState; commands: readonly Command[] } {
-  const fresh = commands.filter((command) => command.id > state.lastCommandId);
-  if (fresh.length === 0) return { state, commands: [] };
-  let next: BlueGreenState = {
-    ...state,
-    lastCommandId: Math.max(...fresh.map((command) => command.id)),
-  };
-  for (const command of fresh) {
-    if (command.name === 'pause') next = { ...next, paused: true };
-    if (command.name === 'resume') next = { ...next, paused: false };
-    if (command.name === 'promote') next = { ...next, promoteRequested: true };
-  }
-  return { state: next, commands: fresh };
+function foldCommand(state: BlueGreenState, command: Command): BlueGreenState {
+  if (command.name === 'pause') return { ...state, paused: true };
+  if (command.name === 'resume') return { ...state, paused: false };
+  // Blue/green has no steps to skip: a full promote is a promote.
+  if (command.name === 'promote' || command.name === 'promoteFull')
+    return { ...state, promoteRequested: true };
+  return state;
 }
 
 function to(
@@ -539,7 +600,19 @@ export function statusOf(state: BlueGreenState): RolloutStatus {
   if (state.phase === 'done') return state.outcome?.status ?? 'succeeded';
   if (state.paused) return 'paused';
   if (state.phase === 'awaitingPromote' && state.promoteAt === null) return 'paused';
+  if (state.analysisInconclusive === true) return 'paused';
   return 'progressing';
+}
+
+function analysisOf(state: BlueGreenState, run: string, templates: readonly string[]): Action {
+  return {
+    type: 'startAnalysis',
+    run,
+    templates,
+    pool: state.newPool,
+    stablePool: state.stable?.pool ?? null,
+    background: false,
+  };
 }
 
 /** The pool live when the rollout began, at 100%: where an abort returns traffic. */
@@ -575,20 +648,6 @@ function scaleDownAt(input: Input, state: BlueGreenState): number {
 
 function scaleDownDelay(spec: ResolvedSpec): string {
   return blueGreenSpec(spec)?.scaleDownDelay ?? '0s';
-}
-
-function countInstances(
-  observations: Observations,
-  pool: string,
-  revision: number,
-  healthyOnly: boolean,
-): number {
-  return observations.instances.filter(
-    (instance) =>
-      instance.pool === pool &&
-      instance.revision === revision &&
-      (!healthyOnly || (instance.desired && instance.healthy)),
-  ).length;
 }
 
 function blueGreenSpec(spec: ResolvedSpec) {

@@ -7,7 +7,6 @@
 export const Reason = {
   RolloutCreated: 'RolloutCreated',
   RollbackCreated: 'RollbackCreated',
-  StrategyNotSupported: 'StrategyNotSupported',
   HookStarted: 'HookStarted',
   HookSucceeded: 'HookSucceeded',
   HookFailed: 'HookFailed',
@@ -42,6 +41,20 @@ export const Reason = {
   CleanupApplied: 'CleanupApplied',
   LockReleased: 'LockReleased',
   CommandRecorded: 'CommandRecorded',
+  // canary
+  CanaryStep: 'CanaryStep',
+  WeightSet: 'WeightSet',
+  PauseStarted: 'PauseStarted',
+  AnalysisStarted: 'AnalysisStarted',
+  AnalysisMeasured: 'AnalysisMeasured',
+  AnalysisSucceeded: 'AnalysisSucceeded',
+  AnalysisFailed: 'AnalysisFailed',
+  AnalysisInconclusive: 'AnalysisInconclusive',
+  Promoting: 'Promoting',
+  // rolling
+  RollingBatch: 'RollingBatch',
+  RollingWeights: 'RollingWeights',
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

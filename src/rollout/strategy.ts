@@ -4,6 +4,7 @@
  * returning the next state and the actions to take. No I/O and no timers:
  * `now` comes in, deadlines go out as `wait` actions.
  */
+import type { RunVerdict } from '../analysis/types.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { HookName } from './actions.ts';
 import type { Action } from './actions.ts';
@@ -24,7 +25,15 @@ export interface HookResult {
   readonly detail: string;
 }
 
-export const COMMAND_NAMES = ['promote', 'abort', 'pause', 'resume', 'rollback'] as const;
+/** `promoteFull` is `promote --full`: skip every remaining step. */
+export const COMMAND_NAMES = [
+  'promote',
+  'promoteFull',
+  'abort',
+  'pause',
+  'resume',
+  'rollback',
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** A request recorded on the rollout by the control plane (an event), not yet handled. */
@@ -34,6 +43,14 @@ export interface Command {
   readonly requestedBy: string;
 }
 
+/** Where an analysis run stands (all of its templates together). */
+export interface AnalysisObservation {
+  /** 'running' until every template's run ended; 'failed' as soon as one failed. */
+  readonly verdict: RunVerdict;
+  /** A sentence: the deciding measurement, or the latest one. */
+  readonly message: string;
+}
+
 export interface Observations {
   /** Every instance the store holds for the service. */
   readonly instances: readonly InstanceObservation[];
@@ -41,6 +58,8 @@ export interface Observations {
   readonly hooks: Partial<Readonly<Record<HookName, HookResult>>>;
   /** Commands newer than the state's `lastCommandId`, oldest first. */
   readonly commands: readonly Command[];
+  /** Analysis runs the strategy started (by the `run` name of its startAnalysis action). */
+  readonly analysis: Readonly<Record<string, AnalysisObservation>>;
 }
 
 /** The revision the rollout deploys. */

@@ -3,11 +3,15 @@
  * canary steps they stand for, the way AWS CodeDeploy names them: "canary"
  * presets take one step then the rest, "linear" ones take equal steps.
  */
+import { DEFAULT_CANARY_STICKY } from './defaults.ts';
 import type { CanarySpec, CanaryStepSpec, PresetName, StrategySpec } from './schema/strategy.ts';
 import type { BlueGreenSpec, RollingSpec } from './schema/strategy.ts';
 
 function canaryThenAll(weight: number, pause: string): CanarySpec {
-  return { steps: [{ setWeight: weight }, { pause }, { setWeight: 100 }], sticky: false };
+  return {
+    steps: [{ setWeight: weight }, { pause }, { setWeight: 100 }],
+    sticky: DEFAULT_CANARY_STICKY,
+  };
 }
 
 function linear(stepPercent: number, pause: string): CanarySpec {
@@ -16,7 +20,7 @@ function linear(stepPercent: number, pause: string): CanarySpec {
     steps.push({ setWeight: weight }, { pause });
   }
   steps.push({ setWeight: 100 });
-  return { steps, sticky: false };
+  return { steps, sticky: DEFAULT_CANARY_STICKY };
 }
 
 export const PRESETS: Readonly<Record<PresetName, CanarySpec>> = {
@@ -24,7 +28,7 @@ export const PRESETS: Readonly<Record<PresetName, CanarySpec>> = {
   Canary10Percent15Minutes: canaryThenAll(10, '15m'),
   Linear10PercentEvery1Minute: linear(10, '1m'),
   Linear10PercentEvery3Minutes: linear(10, '3m'),
-  AllAtOnce: { steps: [{ setWeight: 100 }], sticky: false },
+  AllAtOnce: { steps: [{ setWeight: 100 }], sticky: DEFAULT_CANARY_STICKY },
 };
 
 /** The strategy to run, with a preset replaced by the canary it stands for. */

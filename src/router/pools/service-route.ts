@@ -28,6 +28,8 @@ export class ServiceRoute {
   readonly pools: readonly PoolRoute[];
   readonly previewPool: PoolRoute | null;
   readonly #byName: ReadonlyMap<string, PoolRoute>;
+  /** Pools by name, plus "canary" and "preview" for the preview pool (the new version). */
+  readonly #overrides: ReadonlyMap<string, PoolRoute>;
   readonly #weights: WeightTable;
 
   constructor(options: {
@@ -55,13 +57,19 @@ export class ServiceRoute {
     // The preview listener reaches the named pool, or the newest (last) one.
     const previewName = service.previewPool ?? service.pools[service.pools.length - 1]?.name;
     this.previewPool = previewName === undefined ? null : (this.#byName.get(previewName) ?? null);
+    const overrides = new Map(this.#byName);
+    for (const alias of ['canary', 'preview']) {
+      if (this.previewPool !== null && !overrides.has(alias))
+        overrides.set(alias, this.previewPool);
+    }
+    this.#overrides = overrides;
   }
 
   /** The instance a new request goes to, or null when no pool can take it. */
   choose(facts: SelectionFacts, preview: boolean): Upstream | null {
     if (preview) return this.previewPool === null ? null : this.previewPool.pick(null);
     if (facts.override !== undefined) {
-      const pool = this.#byName.get(facts.override);
+      const pool = this.#overrides.get(facts.override);
       const upstream = pool === undefined ? null : pool.pick(null);
       if (upstream !== null) return upstream;
     }
