@@ -30,7 +30,7 @@ export function printJson(io: CliIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** `shop/default: rollout 12 (2.0.0) is paused — step 2: waiting for promote` */
+/** `shop/default: rollout 12 (2.0.0) is paused — waiting for promote` */
 export function rolloutSentence(rollout: RolloutView): string {
-  return `${rollout.service}/${rollout.environment}: rollout ${rollout.id} (${rollout.version}) is ${rollout.status} — step ${rollout.step}: ${rollout.stepDescription}`;
+  return `${rollout.service}/${rollout.environment}: rollout ${rollout.id} (${rollout.version}) is ${rollout.status} — ${rollout.stepDescription}`;
 }

@@ -59,11 +59,37 @@ export interface RolloutView extends Rollout {
   readonly version: string;
   /** Human-readable current step, e.g. "waiting for promote (autoPromote in 25s)". */
   readonly stepDescription: string;
+  /** The rollout's analysis runs (one per template of each analysis the strategy started). */
+  readonly analysis: readonly AnalysisRunView[];
+}
+
+export interface AnalysisRunView {
+  /** The strategy's name for the run: `background`, or `step-<index>`. */
+  readonly run: string;
+  readonly template: string;
+  readonly pool: string;
+  readonly stablePool: string | null;
+  readonly verdict: 'running' | 'successful' | 'failed' | 'inconclusive';
+  readonly message: string;
+  /** The latest measurement of each metric, in the template's order. */
+  readonly metrics: readonly {
+    readonly metric: string;
+    readonly measurements: number;
+    readonly phase: string | null;
+    readonly value: number | null;
+    readonly message: string | null;
+  }[];
 }
 
 export interface HistoryEntry {
   readonly revision: Revision;
   readonly rollout: Rollout | null;
+  /** Each analysis run's verdict, e.g. "errors: failed". */
+  readonly analysis: readonly {
+    readonly template: string;
+    readonly verdict: string;
+    readonly message: string;
+  }[];
   readonly outcome: string;
   readonly durationMs: number | null;
 }

@@ -93,7 +93,7 @@ export class ControllerCommands implements ControlPlane {
       throw new SwitchyardError('BAD_REQUEST', 'The version is empty; pass --version V.');
     }
     const live = livePool(serviceTopology(this.#store, key).topology);
-    this.#checkRunnable(spec, live !== undefined, key);
+    this.#checkRunnable(spec);
     const number = (this.#store.listRevisions(key, { limit: 1 })[0]?.number ?? 0) + 1;
     this.#takeLock(
       key,
@@ -124,8 +124,8 @@ export class ControllerCommands implements ControlPlane {
     });
   }
 
-  async promote(key: ServiceEnv, _options: { readonly full: boolean }): Promise<RolloutView> {
-    return this.#command(key, 'promote');
+  async promote(key: ServiceEnv, options: { readonly full: boolean }): Promise<RolloutView> {
+    return this.#command(key, options.full ? 'promoteFull' : 'promote');
   }
 
   async pause(key: ServiceEnv): Promise<RolloutView> {
@@ -168,7 +168,7 @@ export class ControllerCommands implements ControlPlane {
         `Revision ${target.number} (${target.version}) is already live; name another with --to.`,
       );
     }
-    this.#checkRunnable(target.spec as ResolvedSpec, live !== undefined, key);
+    this.#checkRunnable(target.spec as ResolvedSpec);
     this.#takeLock(
       key,
       `rollback to ${target.version} (revision ${target.number}) by ${options.requestedBy}`,
@@ -380,7 +380,7 @@ export class ControllerCommands implements ControlPlane {
 
   async #command(
     key: ServiceEnv,
-    name: 'promote' | 'pause' | 'resume' | 'abort',
+    name: 'promote' | 'promoteFull' | 'pause' | 'resume' | 'abort',
   ): Promise<RolloutView> {
     const active = this.#store.activeRollout(keyOf(key));
     if (active === undefined) {
@@ -450,15 +450,8 @@ export class ControllerCommands implements ControlPlane {
     }
   }
 
-  #checkRunnable(spec: ResolvedSpec, hasLive: boolean, key: ServiceEnv): void {
+  #checkRunnable(spec: ResolvedSpec): void {
     this.#runtimeFor(spec.runtime.type); // throws RUNTIME_NOT_SUPPORTED with what to do
-    const kind = effectiveStrategy(spec.strategy).kind;
-    if (hasLive && kind !== 'blueGreen') {
-      throw new SwitchyardError(
-        'STRATEGY_NOT_SUPPORTED',
-        `${key.service}/${key.environment} uses the ${kind} strategy, which this version cannot run yet; only blueGreen can replace a live version. Set strategy: { blueGreen: {} } in switchyard.yaml (a first deploy works with any strategy).`,
-      );
-    }
   }
 
   #checkKnown(key: ServiceEnv): void {

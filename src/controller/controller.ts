@@ -14,6 +14,7 @@ import type { Clock } from '../state/clock.ts';
 import type { StateStore } from '../state/store.ts';
 import { Reason } from '../rollout/reasons.ts';
 import type { ControllerLifecycle } from './control-plane.ts';
+import { AnalysisRunner } from './analysis-runner.ts';
 import { ControllerCommands } from './controller-commands.ts';
 import { HookRunner } from './hook-runner.ts';
 import { InstanceManager } from './instance-manager.ts';
@@ -61,6 +62,7 @@ export class Controller extends ControllerCommands implements ControllerLifecycl
   readonly #hooks: HookRunner;
   readonly #locks: LockKeeper;
   readonly #reconciler: Reconciler;
+  readonly #analysis: AnalysisRunner;
   #timer: NodeJS.Timeout | undefined;
   #current: Promise<void> | undefined;
   #running = false;
@@ -99,7 +101,14 @@ export class Controller extends ControllerCommands implements ControllerLifecycl
       logger: this.#logger,
       ...(options.lockLeaseMs !== undefined && { leaseMs: options.lockLeaseMs }),
     });
+    this.#analysis = new AnalysisRunner({
+      store: options.store,
+      window: options.router,
+      now,
+      logger: this.#logger,
+    });
     this.#reconciler = new Reconciler({
+      analysis: this.#analysis,
       store: options.store,
       router: options.router,
       routerSync: this.#routerSync,
@@ -151,6 +160,7 @@ export class Controller extends ControllerCommands implements ControllerLifecycl
     clearTimeout(this.#timer);
     await this.#current;
     await this.#hooks.stop();
+    await this.#analysis.stop();
     await this.#instances.settled();
   }
 

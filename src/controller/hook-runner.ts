@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HookName } from '../rollout/actions.ts';
-import { inheritedEnvironment } from '../runtime/inherited-environment.ts';
+import { commandCwd, commandEnvironment } from './command-environment.ts';
 import { Reason } from '../rollout/reasons.ts';
 import type { HookResult } from '../rollout/strategy.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
@@ -91,16 +91,15 @@ export class HookRunner {
       return;
     }
     const child = spawn('/bin/sh', ['-c', command], {
-      cwd: spec.runtime.type === 'process' && spec.runtime.cwd ? spec.runtime.cwd : process.cwd(),
-      env: {
-        ...inheritedEnvironment(),
-        ...spec.env,
-        ...secrets,
-        SWITCHYARD_SERVICE: rollout.service,
-        SWITCHYARD_ENV: rollout.environment,
-        SWITCHYARD_VERSION: revision.version,
-        SWITCHYARD_REVISION: String(revision.number),
-      },
+      cwd: commandCwd(spec),
+      env: commandEnvironment({
+        spec,
+        secrets,
+        service: rollout.service,
+        environment: rollout.environment,
+        version: revision.version,
+        revision: revision.number,
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -11,12 +11,14 @@
  * every pass starts from the store, a pass after a crash finishes what the
  * last one left half done.
  */
-import { blueGreen } from '../rollout/blue-green.ts';
+import { runStrategy } from '../rollout/strategies.ts';
 import { applyActions } from '../rollout/topology.ts';
 import type { InstanceObservation } from '../rollout/strategy.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { Revision, Rollout, ServiceEnv, StateStore } from '../state/store.ts';
 import { isFinal } from '../state/sqlite/rollout-table.ts';
+import { analysisObservations, applyAnalysisActions } from './analysis-records.ts';
+import type { AnalysisRunner } from './analysis-runner.ts';
 import { pendingCommands } from './commands-log.ts';
 import type { HookRunner } from './hook-runner.ts';
 import type { InstanceManager } from './instance-manager.ts';
@@ -37,6 +39,7 @@ export interface ReconcilerOptions {
   readonly routerSync: RouterSync;
   readonly instances: InstanceManager;
   readonly hooks: HookRunner;
+  readonly analysis: AnalysisRunner;
   readonly locks: LockKeeper;
   readonly now: () => Date;
   readonly logger: Logger;
@@ -60,7 +63,11 @@ export class Reconciler {
     for (const key of keys) {
       if (inspect) await instances.replaceExited(key);
       const active = store.activeRollout(keyOf(key));
-      if (active !== undefined) this.#advance(active, health);
+      if (active !== undefined) {
+        this.#advance(active, health);
+        const saved = store.getRollout(active.id);
+        if (saved !== undefined && !isFinal(saved.status)) this.#o.analysis.measureDue(saved);
+      }
       await instances.converge(key, serviceTopology(store, key).topology);
     }
     await routerSync.apply(buildRouterServices(store));
@@ -85,7 +92,7 @@ export class Reconciler {
     const data = rolloutData(rollout);
     const { topology } = serviceTopology(store, rollout);
     const state = data.strategy;
-    const step = blueGreen({
+    const step = runStrategy({
       spec: revision.spec as ResolvedSpec,
       target: { revision: revision.number, revisionId: revision.id, version: revision.version },
       state,
@@ -94,18 +101,25 @@ export class Reconciler {
         instances: observeInstances(store, rollout, health),
         hooks: hooks.results(rollout),
         commands: pendingCommands(store, rollout, state?.lastCommandId ?? 0),
+        analysis: analysisObservations(data.analysis ?? {}),
       },
       now: this.#o.now().getTime(),
     });
     const next = applyActions(topology, step.actions);
+    const analysis = applyAnalysisActions(
+      data.analysis ?? {},
+      step.actions,
+      revision.spec as ResolvedSpec,
+      this.#o.now().getTime(),
+    );
     const mark = step.actions.findLast((action) => action.type === 'markStatus');
-    if (mark !== undefined || step.state !== state) {
+    if (mark !== undefined || step.state !== state || analysis !== data.analysis) {
       const saved = store.updateRollout(
         rollout.id,
         {
           step: step.step,
           weights: next.weights,
-          data: { topology: next, strategy: step.state },
+          data: { ...data, topology: next, strategy: step.state, analysis },
           ...(mark !== undefined && {
             status: mark.status,
             reason: mark.reason,

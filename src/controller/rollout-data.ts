@@ -4,14 +4,17 @@
  * The newest rollout that has a topology is the service's desired state, so
  * the router config and the instances can always be rebuilt from the store.
  */
-import type { BlueGreenState } from '../rollout/blue-green.ts';
+import type { StrategyState } from '../rollout/strategies.ts';
+import type { AnalysisRecords } from './analysis-records.ts';
 import { EMPTY_TOPOLOGY } from '../rollout/topology.ts';
 import type { Topology } from '../rollout/topology.ts';
 import type { Rollout, ServiceEnv, StateStore } from '../state/store.ts';
 
 export interface RolloutData {
   readonly topology?: Topology;
-  readonly strategy?: BlueGreenState;
+  readonly strategy?: StrategyState;
+  /** The rollout's analysis runs, by the run name its strategy gave them. */
+  readonly analysis?: AnalysisRecords;
 }
 
 export function rolloutData(rollout: Rollout): RolloutData {

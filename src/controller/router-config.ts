@@ -6,7 +6,7 @@
  */
 import { routerService } from '../router/config.ts';
 import type { RouterService } from '../router/config.ts';
-import { durationMs } from '../spec/index.ts';
+import { durationMs, effectiveStrategy } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { StateStore, StoredInstance } from '../state/store.ts';
 import { livePool } from '../rollout/topology.ts';
@@ -42,6 +42,7 @@ export function buildRouterServices(store: StateStore): RouterService[] {
         ...(spec.router.preview !== undefined && { preview: { port: spec.router.preview } }),
         ...(previewPool !== undefined && { previewPool }),
         pools,
+        sticky: stickyFor(store, topology),
         healthCheck: {
           path: spec.healthCheck.path,
           intervalMs: durationMs(spec.healthCheck.interval),
@@ -67,6 +68,22 @@ export function routingSpec(
   const pool = livePool(topology) ?? topology.pools[topology.pools.length - 1];
   if (pool === undefined) return undefined;
   return store.getRevision(pool.revisionId)?.spec as ResolvedSpec | undefined;
+}
+
+/**
+ * Sticky while the newest pool's revision is a sticky canary (the default):
+ * a client keeps its pool as the canary's weight grows, and its cookie stays
+ * valid afterwards (a cookie naming no pool just picks again).
+ */
+function stickyFor(
+  store: Pick<StateStore, 'getRevision'>,
+  topology: Parameters<typeof livePool>[0],
+): boolean {
+  const newest = topology.pools[topology.pools.length - 1];
+  const spec = newest && (store.getRevision(newest.revisionId)?.spec as ResolvedSpec | undefined);
+  if (spec === undefined) return false;
+  const strategy = effectiveStrategy(spec.strategy);
+  return strategy.kind === 'canary' && strategy.canary.sticky;
 }
 
 function routable(instance: StoredInstance): boolean {

@@ -9,7 +9,10 @@ import type { RouterAdminClient } from '../router/admin/client.ts';
 import type { RouterService } from '../router/config.ts';
 import { canonicalJson } from '../state/canonical-json.ts';
 
-export type RouterAdmin = Pick<RouterAdminClient, 'getConfig' | 'putConfig' | 'getState' | 'drain'>;
+export type RouterAdmin = Pick<
+  RouterAdminClient,
+  'getConfig' | 'putConfig' | 'getState' | 'drain' | 'window'
+>;
 
 /** How `healthyInstances` names an instance: "<router service> <instanceId>". */
 export function healthKey(routerService: string, instanceId: string): string {

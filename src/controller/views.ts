@@ -2,12 +2,18 @@
  * Read-only views for `status` and `history`, built from the store (and the
  * router's health and the runtime's view of each instance when at hand).
  */
-import { describeBlueGreen } from '../rollout/blue-green.ts';
+import { describeStrategy } from '../rollout/strategies.ts';
 import { livePool } from '../rollout/topology.ts';
 import type { InstanceState, InstanceStatus, Runtime } from '../runtime/runtime.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { Revision, Rollout, ServiceEnv, StateStore } from '../state/store.ts';
-import type { HistoryEntry, PoolView, RolloutView, ServiceStatus } from './control-plane.ts';
+import type {
+  AnalysisRunView,
+  HistoryEntry,
+  PoolView,
+  RolloutView,
+  ServiceStatus,
+} from './control-plane.ts';
 import { isPlanned } from './planned-instance.ts';
 import { keyOf, rolloutData, routerServiceName, serviceTopology } from './rollout-data.ts';
 import { routingSpec } from './router-config.ts';
@@ -25,8 +31,30 @@ export function rolloutView(store: StateStore, rollout: Rollout, now: Date): Rol
         ? rollout.status === 'pending'
           ? 'pending'
           : rollout.message
-        : describeBlueGreen(state, now.getTime()),
+        : describeStrategy(state, revision.spec as ResolvedSpec, now.getTime()),
+    analysis: analysisViews(rollout),
   };
+}
+
+/** The rollout's analysis runs, with the latest measurement of each metric. */
+export function analysisViews(rollout: Rollout): AnalysisRunView[] {
+  return Object.entries(rolloutData(rollout).analysis ?? {}).flatMap(([run, record]) =>
+    Object.entries(record.runs).map(([template, { state }]) => ({
+      run,
+      template,
+      pool: record.pool,
+      stablePool: record.stablePool,
+      verdict: state.verdict,
+      message: state.message,
+      metrics: state.metrics.map((metric) => ({
+        metric: metric.metric,
+        measurements: metric.measurements,
+        phase: metric.last?.phase ?? null,
+        value: metric.last?.value ?? null,
+        message: metric.last?.message ?? null,
+      })),
+    })),
+  );
 }
 
 export function serviceStatus(options: {
@@ -135,6 +163,14 @@ export function history(
     return {
       revision,
       rollout,
+      analysis:
+        rollout === null
+          ? []
+          : analysisViews(rollout).map((view) => ({
+              template: view.template,
+              verdict: view.verdict,
+              message: view.message,
+            })),
       outcome: rollout === null ? 'not deployed' : rollout.status,
       durationMs,
     };

@@ -86,7 +86,9 @@ export function startLoad(options: LoadOptions): LoadRun {
         byVersion[version] = (byVersion[version] ?? 0) + 1;
         lastVersion = version;
       } else {
-        failures.push(outcome.error ?? `HTTP ${outcome.status}`);
+        // An answer from the app says which version failed (a bad canary's own 500s).
+        const from = outcome.version === undefined ? '' : ` from ${outcome.version}`;
+        failures.push(outcome.error ?? `HTTP ${outcome.status}${from}`);
       }
       if (options.pauseMs) await sleep(options.pauseMs);
     }

@@ -309,6 +309,7 @@ describe('control API', () => {
           createdAt: '2026-01-01T00:00:00.000Z',
         },
         rollout: null,
+        analysis: [],
         outcome: 'succeeded',
         durationMs: 1000,
       },

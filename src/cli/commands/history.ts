@@ -21,7 +21,13 @@ export async function historyCommand(options: HistoryOptions, io: CliIO): Promis
     return ExitCode.ok;
   }
   io.stdout.write(`${['REV', 'VERSION', 'OUTCOME', 'DURATION', 'CREATED', 'BY'].join('\t')}\n`);
-  for (const entry of entries) io.stdout.write(`${historyRow(entry).join('\t')}\n`);
+  for (const entry of entries) {
+    io.stdout.write(`${historyRow(entry).join('\t')}\n`);
+    // The verdict of each analysis, under its revision: why a canary was aborted.
+    for (const run of entry.analysis) {
+      io.stdout.write(`\tanalysis ${run.template}: ${run.verdict} — ${run.message}\n`);
+    }
+  }
   return ExitCode.ok;
 }
 

@@ -1,5 +1,6 @@
 /** How `status` reads on a terminal: the service, its rollout, pools with instances, the lock. */
 import type {
+  AnalysisRunView,
   PoolView,
   RolloutView,
   ServiceStatus,
@@ -30,8 +31,21 @@ export function statusLines(status: ServiceStatus): string[] {
 export function rolloutLines(rollout: RolloutView): string[] {
   return [
     `rollout ${rollout.id} → revision ${rollout.revision} (${rollout.version}), ${rollout.strategy}: ${rollout.status}`,
-    `  step ${rollout.step}: ${rollout.stepDescription}`,
+    `  now: ${rollout.stepDescription}`,
     ...(rollout.message ? [`  ${rollout.reason}: ${rollout.message}`] : []),
+    ...rollout.analysis.flatMap(analysisLines),
+  ];
+}
+
+/** `  analysis errors (background, green vs blue): running` and the latest value of each metric. */
+function analysisLines(run: AnalysisRunView): string[] {
+  const against = run.stablePool === null ? '' : ` vs ${run.stablePool}`;
+  return [
+    `  analysis ${run.template} (${run.run}, ${run.pool}${against}): ${run.verdict}${run.verdict === 'running' ? '' : ` — ${run.message}`}`,
+    ...run.metrics.map(
+      (m) =>
+        `    ${m.metric}: ${m.measurements} measurement(s)${m.message === null ? '' : `, latest ${m.phase}: ${m.message}`}`,
+    ),
   ];
 }
 

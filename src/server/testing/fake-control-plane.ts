@@ -38,6 +38,7 @@ export function fakeRollout(key: ServiceEnv, overrides: Partial<RolloutView> = {
     revision: 1,
     version: '1.0.0',
     stepDescription: 'starting the green pool',
+    analysis: [],
     ...overrides,
   };
 }
