@@ -385,6 +385,46 @@ describe('the switchyard CLI against a real daemon', () => {
     expect(now.pools[0]).toMatchObject({ version: '1', weight: 100 });
   });
 
+  it('a canary failing 20% of its requests is aborted by analysis: deploy --wait exits 1, status and history say why', async () => {
+    writeFileSync(
+      join(dir, 'canary-bad.yaml'),
+      [
+        readFileSync(join(dir, 'switchyard.yaml'), 'utf8').replace(
+          /strategy: .*/,
+          'strategy: { canary: { analysis: { templates: [vsStable] }, steps: [ { setWeight: 25 }, { pause: 10m } ] } }',
+        ),
+        'env: { FAIL_RATE: "0.2" }',
+        'analysis:',
+        '  templates:',
+        '    vsStable: { interval: 1s, count: 1, metrics: [ { compareWithStable: {} } ] }',
+        '',
+      ].join('\n'),
+    );
+    // Traffic for the analysis to judge, bounded in requests and time.
+    let stop = false;
+    const traffic = (async () => {
+      const deadline = Date.now() + 60_000;
+      for (let sent = 0; !stop && sent < 20_000 && Date.now() < deadline; sent++) {
+        await fetch(`http://127.0.0.1:${listen}/`).then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        );
+      }
+    })();
+    const result = await start(dir, ['deploy', '-f', 'canary-bad.yaml', '--version', '5', '--wait'])
+      .done;
+    stop = true;
+    await traffic;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Rollout [0-9]+ ended failed: Analysis failed/);
+    const text = await sy('status');
+    expect(text.stdout).toMatch(/analysis vsStable \(background, [a-z]+ vs [a-z]+\): failed/);
+    expect(text.stdout).toMatch(/compareWithStable: [0-9]+ measurement\(s\), latest failed/);
+    const rows = await sy('history');
+    expect(rows.stdout).toMatch(/\tanalysis vsStable: failed — /);
+    expect((await status()).pools.map((p) => [p.version, p.weight])).toEqual([['1', 100]]);
+  });
+
   it('down stops the daemon and the router; a command then says Switchyard is not running', async () => {
     const down = await sy('down');
     expect(down.code).toBe(0);
