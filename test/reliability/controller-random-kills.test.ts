@@ -1,9 +1,11 @@
 /**
  * A controller killed with SIGKILL at a random moment of each of 20
- * blue/green rollouts, then started again, ends every rollout in the right
- * state (succeeded after a promote or autoPromote, aborted when the test
- * aborted it), leaves no orphan instance (store vs /proc), and keeps the
- * store's history intact. Canary is not built yet, so only blue/green runs.
+ * rollouts, blue/green and canary mixed, then started again, ends every
+ * rollout in the right state (succeeded after a promote or autoPromote,
+ * aborted when the test aborted it; a canary succeeded when its inline
+ * analysis passes and failed when it fails, whether the kill came during a
+ * measurement or not), leaves no orphan instance (store vs /proc), and
+ * keeps the store's history intact.
  *
  * The kill moments come from a seeded PRNG; the seed is printed, and
  * SEED=<n> npx vitest run test/reliability/controller-random-kills.test.ts
@@ -73,20 +75,33 @@ describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=$
       for (let round = 0; round < ROLLOUTS; round += 1) {
         const version = `v${round + 2}`;
         const pick = random();
-        const mode = pick < 0.35 ? 'abort' : pick < 0.65 ? 'auto' : 'promote';
+        const mode =
+          pick < 0.2
+            ? 'abort'
+            : pick < 0.4
+              ? 'auto'
+              : pick < 0.6
+                ? 'promote'
+                : pick < 0.85
+                  ? 'canary'
+                  : 'canaryFails';
         const replicas = random() < 0.5 ? 1 : 2;
         const scaleDownDelay = random() < 0.5 ? '0s' : '1s';
         const killAfterMs = Math.floor(random() * 1_500);
         const downMs = Math.floor(random() * 300);
-        const strategy =
-          mode === 'auto'
+        const canary = mode === 'canary' || mode === 'canaryFails';
+        const strategy = canary
+          ? '{ canary: { steps: [ { setWeight: 50 }, { pause: 200ms }, { analysis: { templates: [check] } }, { setWeight: 100 } ] } }'
+          : mode === 'auto'
             ? `{ blueGreen: { autoPromote: 300ms, scaleDownDelay: ${scaleDownDelay} } }`
             : `{ blueGreen: { scaleDownDelay: ${scaleDownDelay} } }`;
+        // An analysis the kill can interrupt: two command measurements 200 ms apart.
+        const check = `analysis: { templates: { check: { interval: 200ms, count: 2, metrics: [ { command: { run: "${mode === 'canaryFails' ? 'false' : 'true'}" } } ] } } }`;
         await until(() => world.store.getLock(KEY) === undefined);
         const { id } = await commands.deploy({
           ...KEY,
           version,
-          spec: world.spec({ replicas, strategy }),
+          spec: world.spec({ replicas, strategy, extra: check }),
           requestedBy: 'tester',
         });
 
@@ -99,7 +114,7 @@ describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=$
           controller = await startControllerProcess(world.stateDir, HOLDER);
         })();
 
-        if (mode !== 'auto') {
+        if (mode === 'abort' || mode === 'promote') {
           await until(() => phaseOf(id) === 'awaitingPromote' || ended(id));
           if (mode === 'abort') await commands.abort(KEY);
           else await commands.promote(KEY, { full: false });
@@ -110,14 +125,15 @@ describe(`controller SIGKILLed at random moments of ${ROLLOUTS} rollouts (SEED=$
         outcomes.push(
           `${version} ${mode} r=${replicas} kill@${killAfterMs}ms(${killedIn}) → ${status}`,
         );
+        const back = mode === 'abort' || mode === 'canaryFails';
         expect(status, `${version} (${mode}), killed in ${killedIn}`).toBe(
-          mode === 'abort' ? 'aborted' : 'succeeded',
+          mode === 'abort' ? 'aborted' : mode === 'canaryFails' ? 'failed' : 'succeeded',
         );
         await expectNoOrphans(world);
         // What runs is the live revision, all its replicas: the new one, or
         // after an abort the one before it.
         const live = world.store.listInstances(KEY).map((i) => i.record.version);
-        const expected = mode === 'abort' ? stable : { version, replicas };
+        const expected = back ? stable : { version, replicas };
         expect(live, `${version} (${mode})`).toEqual(
           Array.from({ length: expected.replicas }, () => expected.version),
         );
