@@ -18,7 +18,7 @@ import type { ResolvedSpec } from '../spec/index.ts';
 import type { Revision, Rollout, StateStore } from '../state/store.ts';
 import { isFinal } from '../state/sqlite/rollout-table.ts';
 import type { AnalysisRecord, TemplateRun } from './analysis-records.ts';
-import { commandCwd, commandEnvironment } from './command-environment.ts';
+import { commandCwd, rolloutCommandEnvironment } from './command-environment.ts';
 import type { Logger } from './logger.ts';
 import { keyOf, rolloutData } from './rollout-data.ts';
 import { maskSecrets, secretValues } from './secrets.ts';
@@ -107,7 +107,7 @@ export class AnalysisRunner {
           metricIndex,
           window: this.#o.window,
           span,
-          commandEnv: commandEnvironment({
+          commandEnv: rolloutCommandEnvironment({
             spec,
             secrets,
             service: rollout.service,

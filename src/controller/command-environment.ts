@@ -7,7 +7,7 @@
 import { inheritedEnvironment } from '../runtime/inherited-environment.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 
-export function commandEnvironment(options: {
+export function rolloutCommandEnvironment(options: {
   readonly spec: ResolvedSpec;
   readonly secrets: Readonly<Record<string, string>>;
   readonly service: string;

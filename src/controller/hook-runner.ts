@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HookName } from '../rollout/actions.ts';
-import { commandCwd, commandEnvironment } from './command-environment.ts';
+import { commandCwd, rolloutCommandEnvironment } from './command-environment.ts';
 import { Reason } from '../rollout/reasons.ts';
 import type { HookResult } from '../rollout/strategy.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
@@ -92,7 +92,7 @@ export class HookRunner {
     }
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: commandCwd(spec),
-      env: commandEnvironment({
+      env: rolloutCommandEnvironment({
         spec,
         secrets,
         service: rollout.service,

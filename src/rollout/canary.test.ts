@@ -392,6 +392,93 @@ describe('canary: commands and restarts', () => {
   });
 });
 
+describe('canary: pause, promote and hooks in every step', () => {
+  it('pause holds a setWeight step and the final switch, not only a timed pause', () => {
+    const h = new Harness({
+      spec: spec('{ canary: { steps: [ { setWeight: 10 }, { setWeight: 60 } ] } }'),
+    });
+    h.healthyGreen(); // 10%
+    h.command('pause');
+    h.advance(200); // would enter step 2 (scale to 3)
+    h.advance(200);
+    expect(h.status).toBe('paused');
+    expect(h.state?.stepIndex).toBe(0);
+    h.setPool('green', 2, 3, true);
+    h.advance(10_000);
+    expect(h.weights()).toEqual({ blue: 90, green: 10 });
+    h.command('resume');
+    h.advance(200);
+    h.advance(200);
+    h.advance(200);
+    expect(h.weights()).toEqual({ blue: 40, green: 60 });
+  });
+
+  it('a failed inline analysis still aborts while paused', () => {
+    const h = new Harness({ spec: spec(STEPS) });
+    h.healthyGreen();
+    h.advance(200);
+    h.advance(30_000);
+    expect(h.state?.stepIndex).toBe(2);
+    h.command('pause');
+    h.advance(200);
+    h.analysis['step-2'] = { verdict: 'failed', message: 'successRate 0.5 is below 0.99.' };
+    h.advance(200);
+    expect(h.weights()).toEqual({ blue: 100 });
+  });
+
+  it('an inconclusive background analysis pauses the rollout until resume', () => {
+    const h = new Harness({
+      spec: spec(
+        '{ canary: { analysis: { templates: [errors] }, steps: [ { setWeight: 20 }, { pause: 1s } ] } }',
+      ),
+    });
+    h.healthyGreen();
+    h.analysis[BACKGROUND_RUN] = { verdict: 'inconclusive', message: 'too little traffic.' };
+    h.advance(200);
+    expect(h.status).toBe('paused');
+    expect(h.reasons.at(-1)).toBe(Reason.AnalysisInconclusive);
+    h.advance(60_000);
+    expect(h.state?.stepIndex).toBe(0);
+    h.command('resume');
+    h.advance(200);
+    h.advance(200);
+    expect(h.state?.stepIndex).toBe(1);
+  });
+
+  it('a promote sent while the canary scales up for its weight ends the pause that follows', () => {
+    const h = new Harness({
+      spec: spec(
+        '{ canary: { steps: [ { setWeight: 10 }, { setWeight: 50 }, { pause: {} }, { setWeight: 80 } ] } }',
+      ),
+    });
+    h.healthyGreen();
+    h.advance(200); // step 2 scales to 2
+    h.command('promote');
+    h.advance(200);
+    h.setPool('green', 2, 2, true);
+    h.advance(200); // 50%
+    h.advance(200); // enters pause {}; the promote is still owed
+    h.advance(200);
+    expect(h.state?.stepIndex).toBe(3);
+  });
+
+  it('a first deploy runs the postDeploy hook before it takes traffic', () => {
+    const h = new Harness({
+      spec: spec(STEPS, 'hooks: { postDeploy: "true" }'),
+      topology: { pools: [], weights: [], previewPool: null },
+    });
+    h.tick();
+    h.setPool('blue', 2, 4, true);
+    h.tick();
+    expect(h.phase).toBe('postDeploy');
+    expect(h.weights()).toEqual({ blue: 0 });
+    h.hooks.postDeploy = { ok: true, detail: 'exit code 0' };
+    h.tick();
+    expect(h.weights()).toEqual({ blue: 100 });
+    expect(h.status).toBe('succeeded');
+  });
+});
+
 describe('canary: presets (AWS CodeDeploy semantics)', () => {
   /** Runs a preset to the end, returning [minutes since start, canary weight] at each change. */
   function timeline(preset: keyof typeof PRESETS): Array<[number, number]> {

@@ -68,6 +68,8 @@ export interface CanaryState {
   readonly canaryReplicas: number;
   readonly backgroundStarted: boolean;
   readonly paused: boolean;
+  /** The background analysis ended inconclusive (the rollout was paused once for it). */
+  readonly backgroundInconclusive?: boolean;
   /** The current analysis step ended inconclusive: paused until `promote` accepts it or `abort`. */
   readonly inconclusive: boolean;
   /** A `promote` not yet used: it ends the current pause or analysis step. */
@@ -132,12 +134,13 @@ function advance(input: Input, state: CanaryState): Step | undefined {
     case 'waitingHealthy':
       return awaitHealthy(input, state, state.canaryReplicas, () => afterHealthy(input, state));
     case 'postDeploy':
-      return gateOnHook(input, state, 'postDeploy', () => enterStep(input, state, 0));
+      return gateOnHook(input, state, 'postDeploy', () => afterPostDeploy(input, state));
     case 'steps':
       return runStep(input, state);
     case 'prePromote':
       return gateOnHook(input, state, 'prePromote', () => scaleToFull(input, state));
     case 'promoting':
+      if (state.paused) return undefined;
       return awaitHealthy(input, state, state.replicas, () => takeAllTraffic(input, state));
     case 'scalingDown':
       return awaitGone(input, state, state.stable, {
@@ -211,14 +214,6 @@ function startCanary(input: Input, state: CanaryState): Step {
 }
 
 function afterHealthy(input: Input, state: CanaryState): Step {
-  if (state.stable === null) {
-    // First deploy: nothing to compare with or return to; go live at once.
-    return to(input, state, 'done', [routing(state, 100, state.newPool)], {
-      status: 'succeeded',
-      reason: Reason.RolloutSucceeded,
-      message: `First deploy: ${input.target.version} is healthy and takes all traffic.`,
-    });
-  }
   if (input.spec.hooks.postDeploy !== undefined) {
     return to(
       input,
@@ -230,6 +225,18 @@ function afterHealthy(input: Input, state: CanaryState): Step {
         message: `${input.target.version} is healthy; running the postDeploy hook before it takes traffic.`,
       },
     );
+  }
+  return afterPostDeploy(input, state);
+}
+
+function afterPostDeploy(input: Input, state: CanaryState): Step {
+  if (state.stable === null) {
+    // First deploy: nothing to compare with or return to; go live at once.
+    return to(input, state, 'done', [routing(state, 100, state.newPool)], {
+      status: 'succeeded',
+      reason: Reason.RolloutSucceeded,
+      message: `First deploy: ${input.target.version} is healthy and takes all traffic.`,
+    });
   }
   return enterStep(input, state, 0);
 }
@@ -244,7 +251,6 @@ function enterStep(input: Input, state: CanaryState, index: number): Step {
     ...state,
     stepIndex: index,
     stepSince: input.now,
-    promoteRequested: false,
     inconclusive: false,
   };
   const actions: Action[] = [];
@@ -296,6 +302,16 @@ function enterStep(input: Input, state: CanaryState, index: number): Step {
 function runStep(input: Input, state: CanaryState): Step | undefined {
   const spec = canarySpec(input.spec);
   const step = spec.steps[state.stepIndex];
+  // A promote is used up by the pause or analysis step it ends.
+  const used: CanaryState = { ...state, promoteRequested: false };
+  if (state.paused) {
+    // Paused: no step begins and no weight changes, but a failed analysis still aborts.
+    const result =
+      step !== undefined && 'analysis' in step
+        ? input.observations.analysis[inlineRun(state.stepIndex)]
+        : undefined;
+    return result?.verdict === 'failed' ? abortByAnalysis(input, state, result) : undefined;
+  }
   if (step === undefined) return enterStep(input, state, state.stepIndex);
   if ('setWeight' in step) {
     if (state.weight === step.setWeight) return enterStep(input, state, state.stepIndex + 1);
@@ -316,7 +332,7 @@ function runStep(input: Input, state: CanaryState): Step | undefined {
     return timedOut(input, state, state.stepSince, healthy, needed);
   }
   if ('pause' in step) {
-    if (state.promoteRequested) return enterStep(input, state, state.stepIndex + 1);
+    if (state.promoteRequested) return enterStep(input, used, state.stepIndex + 1);
     const ms = pauseMs(step.pause);
     if (ms !== null && !state.paused && input.now >= state.stepSince + ms) {
       return enterStep(input, state, state.stepIndex + 1);
@@ -325,7 +341,7 @@ function runStep(input: Input, state: CanaryState): Step | undefined {
   }
   const run = inlineRun(state.stepIndex);
   if (state.promoteRequested) {
-    const next = enterStep(input, state, state.stepIndex + 1);
+    const next = enterStep(input, used, state.stepIndex + 1);
     return { ...next, actions: [{ type: 'stopAnalysis', run }, ...next.actions] };
   }
   const result = input.observations.analysis[run];
@@ -406,8 +422,13 @@ function backgroundFailure(input: Input, state: CanaryState): Step | undefined {
   if (state.phase !== 'steps' && state.phase !== 'prePromote' && state.phase !== 'promoting')
     return undefined;
   const result = input.observations.analysis[BACKGROUND_RUN];
-  if (result?.verdict !== 'failed') return undefined;
-  return abortByAnalysis(input, state, result);
+  if (result?.verdict === 'failed') return abortByAnalysis(input, state, result);
+  if (result?.verdict !== 'inconclusive' || state.backgroundInconclusive === true) return undefined;
+  // Not enough traffic to judge: never a pass. A person decides, as for an inline analysis.
+  return to(input, { ...state, paused: true, backgroundInconclusive: true }, state.phase, [], {
+    reason: Reason.AnalysisInconclusive,
+    message: `The background analysis was inconclusive: ${result.message} The rollout is paused: run \`switchyard resume\` to go on without it, or \`switchyard abort\` to return to ${state.stable?.version ?? 'stable'}.`,
+  });
 }
 
 function abortByAnalysis(input: Input, state: CanaryState, result: AnalysisObservation): Step {

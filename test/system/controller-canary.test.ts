@@ -149,7 +149,16 @@ describe('controller: canary with analysis, under load', () => {
       canarySpec('{ canary: { steps: [ { setWeight: 30 }, { pause: {} } ] } }'),
     );
     await until(() => world.rollout(id).status === 'paused');
-    const generation = (await world.router.client.getConfig()).generation;
+    // Sticky by default, and a tester reaches the canary by header at any weight.
+    const during = await world.router.client.getConfig();
+    expect(during.services[0]?.sticky).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      const answer = await fetch(`http://127.0.0.1:${world.listen}/`, {
+        headers: { 'x-switchyard-pool': 'canary' },
+      });
+      expect(((await answer.json()) as { version: string }).version).toBe('v5');
+    }
+    const generation = during.generation;
     await controller.abort(KEY);
     await until(() => world.rollout(id).weights.length === 1);
     const config = await world.router.client.getConfig();

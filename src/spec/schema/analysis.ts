@@ -73,7 +73,7 @@ export const metric = exactlyOneOf('metric', {
       error: 'a prometheus metric needs a `min` or a `max` (or both) to judge the query against; add one.',
       params: { specCode: 'SPEC_REQUIRED' },
     }),
-  /** Passes when the URL answers 2xx with `{ "pass": true }`. */
+  /** Passes when the URL answers 2xx (Flagger-style), unless its JSON body says `"pass": false`. */
   webhook: z.strictObject({ url: z.url(), timeout: positiveDuration.optional() }),
   /** Passes when the command exits 0. */
   command: z.strictObject({ run: z.string().min(1), timeout: positiveDuration.optional() }),
