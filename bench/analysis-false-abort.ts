@@ -7,7 +7,7 @@
  * step's weight, fails with its pool's error rate, and takes a log-normal
  * latency (median 50 ms, σ 0.6) recorded in the router's own histogram
  * buckets. The provider's part is mirrored: the slow threshold is stable's
- * nearest-rank p95 over the same seconds, and `slow` counts the requests
+ * nearest-rank p95 over the same seconds plus the margin (slowThreshold), and `slow` counts the requests
  * whose bucket stands for more than it (as the router's window does).
  *
  *   npm exec -- node bench/analysis-false-abort.ts [--runs N] [--seed S]
@@ -33,7 +33,9 @@ import {
   logMixtureOf,
   logRejectionThreshold,
 } from '../src/analysis/sequential-test.ts';
+import { slowThreshold } from '../src/analysis/compare.ts';
 import { analysisTemplate } from '../src/spec/schema/analysis.ts';
+import { upperBound95 } from './lib.ts';
 
 const INTERVAL_SECONDS = 2;
 const RUN_SECONDS = 120;
@@ -164,7 +166,8 @@ function simulateInterval(
       toCanary ? latency * scenario.canarySlowdown : latency,
     );
   }
-  const threshold = latencyQuantileMillis(stable.latency, stable.requests, 0.95);
+  const p95 = latencyQuantileMillis(stable.latency, stable.requests, 0.95);
+  const threshold = p95 === null ? null : slowThreshold(p95);
   return {
     canary: canary.sample(threshold),
     stable: stable.sample(threshold),
@@ -238,27 +241,6 @@ function slowTestFalseRejections(
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-/** The one-sided 95% upper bound of a rate from k of n (Clopper–Pearson, by bisection on the binomial tail). */
-function upperBound95(k: number, n: number): number {
-  const tailAtMost = (p: number) => {
-    let term = Math.pow(1 - p, n);
-    let sum = term;
-    for (let i = 1; i <= k; i++) {
-      term *= ((n - i + 1) / i) * (p / (1 - p));
-      sum += term;
-    }
-    return sum;
-  };
-  let low = k / n;
-  let high = 1;
-  for (let step = 0; step < 60; step++) {
-    const mid = (low + high) / 2;
-    if (tailAtMost(mid) > 0.05) low = mid;
-    else high = mid;
-  }
-  return high;
 }
 
 const pct = (value: number) => `${(value * 100).toFixed(2)}%`;

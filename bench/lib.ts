@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
+import { Pool } from 'undici';
 import { findFreePort } from '../src/runtime/process/free-port.ts';
 import { spawnRouter, type RouterProcess } from '../src/router/spawn-router.ts';
 import { routerService, type RouterConfig, type RouterPool } from '../src/router/config.ts';
@@ -408,6 +409,105 @@ export async function fixedRate(url: string, rate: number, seconds: number): Pro
   return JSON.parse(out) as RateResult;
 }
 
+/** One answer of an open-loop run, for a caller that looks inside (e.g. at the `version`). */
+export interface OpenLoopAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** Epoch ms (performance.timeOrigin based, comparable with Date.now()) the request was due. */
+  readonly dueAt: number;
+  /** Epoch ms the whole response had arrived. */
+  readonly at: number;
+}
+
+export interface OpenLoopOptions {
+  readonly url: string;
+  /** Requests per second, sent on schedule whatever the answers do (open loop). */
+  readonly rate: number;
+  /** Hard bound: no request is sent after this many seconds; `stop()` ends it sooner. */
+  readonly maxSeconds: number;
+  readonly connections?: number;
+  /** Called with each response (its body read as text); without it bodies are discarded. */
+  readonly onAnswer?: (answer: OpenLoopAnswer) => void;
+  /** Called for each request that got no response (connection error, timeout). */
+  readonly onError?: (error: Error, dueAt: number) => void;
+}
+
+export interface OpenLoop {
+  /** Stops sending; `done` resolves once the stragglers are in (bounded, 5 s). */
+  stop(): void;
+  readonly done: Promise<RateResult>;
+}
+
+/**
+ * Open-loop load at a fixed rate in this process: sends `rate` requests per
+ * second (bounded by `maxSeconds` and `stop()`), measuring each latency from
+ * the moment the request was due, so a stall is not hidden by coordinated
+ * omission. The same loop as bench/fixed-rate.ts, for benchmarks that need
+ * every answer (bench/canary-detection.ts).
+ */
+export function startOpenLoop(options: OpenLoopOptions): OpenLoop {
+  const target = new URL(options.url);
+  const path = `${target.pathname}${target.search}`;
+  const pool = new Pool(target.origin, { connections: options.connections ?? 64, pipelining: 1 });
+  const latencies: number[] = [];
+  const total = Math.round(options.rate * options.maxSeconds);
+  const intervalMs = 1000 / options.rate;
+  const start = performance.now();
+  const epoch = (t: number): number => performance.timeOrigin + t;
+  let sent = 0;
+  let ok = 0;
+  let failed = 0;
+  let stopped = false;
+  const fire = (dueAt: number): void => {
+    sent++;
+    pool.request({ method: 'GET', path }).then(
+      async (response) => {
+        const body = options.onAnswer ? await response.body.text() : '';
+        if (!options.onAnswer) await response.body.dump();
+        const at = performance.now();
+        if (response.statusCode < 400) ok++;
+        else failed++;
+        latencies.push(at - dueAt);
+        options.onAnswer?.({
+          status: response.statusCode,
+          body,
+          dueAt: epoch(dueAt),
+          at: epoch(at),
+        });
+      },
+      (error: Error) => {
+        failed++;
+        options.onError?.(error, epoch(dueAt));
+      },
+    );
+  };
+  const done = (async (): Promise<RateResult> => {
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const due = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
+        while (!stopped && sent < due) fire(start + sent * intervalMs);
+        if (stopped || sent >= total) return resolve();
+        setTimeout(tick, 1);
+      };
+      tick();
+    });
+    // Wait (bounded) for the stragglers.
+    const deadline = performance.now() + 5000;
+    while (ok + failed < sent && performance.now() < deadline) await sleep(10);
+    await pool.destroy();
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number): number =>
+      latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+    return { sent, ok, failed: sent - ok, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+  })();
+  return {
+    stop: () => {
+      stopped = true;
+    },
+    done,
+  };
+}
+
 // ---------------------------------------------------------------- facts
 
 export async function rssKb(pid: number): Promise<number> {
@@ -425,6 +525,33 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * The one-sided 95% upper bound of a rate seen `k` times in `n` trials
+ * (Clopper–Pearson, by bisection on the binomial tail). For k = 0 it is
+ * 1 − 0.05^(1/n), which the rule of three approximates as 3/n.
+ */
+export function upperBound95(k: number, n: number): number {
+  if (n <= 0) return 1;
+  if (k >= n) return 1;
+  const tailAtMost = (p: number): number => {
+    let term = Math.pow(1 - p, n);
+    let sum = term;
+    for (let i = 1; i <= k; i++) {
+      term *= ((n - i + 1) / i) * (p / (1 - p));
+      sum += term;
+    }
+    return sum;
+  };
+  let low = k / n;
+  let high = 1;
+  for (let step = 0; step < 60; step++) {
+    const mid = (low + high) / 2;
+    if (tailAtMost(mid) > 0.05) low = mid;
+    else high = mid;
+  }
+  return high;
 }
 
 /** Runs `main`, always cleaning up, also on Ctrl-C. */

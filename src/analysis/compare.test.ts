@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { specErrorOf } from '../../test/support/spec-error-of.ts';
 import { parseSpec } from '../spec/index.ts';
 import type { CompareWithStableSpec } from '../spec/schema/analysis.ts';
-import { compareWithStable, evidenceOf, startComparison, type ComparisonState } from './compare.ts';
+import {
+  compareWithStable,
+  evidenceOf,
+  slowThreshold,
+  startComparison,
+  type ComparisonState,
+} from './compare.ts';
 import { addLogLRs, binomialLogLRs, emptyLogLikelihoodRatios } from './sequential-test.ts';
 import type { Measurement, Observation, PoolSample } from './types.ts';
 
@@ -341,3 +347,10 @@ function healthyInterval(
     threshold === null ? null : 100,
   );
 }
+
+describe('slowThreshold', () => {
+  it('is 20% and 5 ms above stable p95, so a difference nobody notices is not slow', () => {
+    expect(slowThreshold(2)).toBeCloseTo(7.4);
+    expect(slowThreshold(100)).toBeCloseTo(125);
+  });
+});

@@ -41,6 +41,20 @@ export interface ComparisonState {
 
 const NO_TRAFFIC: PoolTotals = { requests: 0, errors: 0, slow: 0 };
 
+/**
+ * How much slower than stable's p95 a request must be to count as slow: 20%
+ * and 5 ms above it. Without a margin the test finds differences no user
+ * notices — a freshly started instance 0.2 ms slower at a 2 ms p95 — and
+ * aborts healthy canaries (measured in bench/canary-detection.ts); with it,
+ * only a tail that is slower by a margin people feel counts.
+ */
+export const LATENCY_MARGIN = { relative: 0.2, ms: 5 } as const;
+
+/** The latency above which a request counts as slow, from stable's p95 over the same seconds. */
+export function slowThreshold(stableP95Ms: number): number {
+  return stableP95Ms * (1 + LATENCY_MARGIN.relative) + LATENCY_MARGIN.ms;
+}
+
 export function startComparison(spec: CompareWithStableSpec): ComparisonState {
   return {
     errorRate: spec.errorRate === false ? null : emptyLogLikelihoodRatios(),
@@ -120,7 +134,7 @@ function judge(options: CompareOptions): Judged {
   }
   const minRequests = Math.max(spec.minRequests, options.templateMinRequests);
   return notRejected(next, {
-    canaryRequests: canary.requests,
+    canaryRequests: next.canary.requests,
     minRequests,
     confidence: spec.confidence,
   });
@@ -133,11 +147,11 @@ function notRejected(
   const { canaryRequests, minRequests } = options;
   const standing = `the evidence against it so far is ${numberText(evidenceOf(state))}, and ${numberText(rejectionLevel(options.confidence))} would fail it`;
   if (canaryRequests <= 0) {
-    const message = `The canary served no requests in this interval; ${standing}.`;
+    const message = `The canary has served no requests so far; ${standing}.`;
     return { phase: 'inconclusive', message, state };
   }
   if (canaryRequests < minRequests) {
-    const message = `The canary served ${requestsText(canaryRequests)} in this interval, fewer than the ${minRequests} a comparison needs to pass; ${standing}.`;
+    const message = `The canary has served ${requestsText(canaryRequests)} so far, fewer than the ${minRequests} a comparison needs to pass; ${standing}.`;
     return { phase: 'inconclusive', message, state };
   }
   const message = `The canary is no worse than stable beyond chance so far (${comparedRates(state)}); ${standing}.`;
@@ -216,7 +230,7 @@ function comparedRates(state: ComparisonState): string {
   }
   if (state.latency !== null) {
     parts.push(
-      `slower than stable's p95 ${share(state.canary.slow, state.canary.requests)} against ${share(state.stable.slow, state.stable.requests)}`,
+      `slower than stable's p95 + margin ${share(state.canary.slow, state.canary.requests)} against ${share(state.stable.slow, state.stable.requests)}`,
     );
   }
   return parts.join('; ');
@@ -226,7 +240,7 @@ function rejection(state: ComparisonState, confidence: number): Judged {
   const { canary, stable } = state;
   const what =
     state.rejectedBy === 'latency'
-      ? `The canary's share of requests slower than stable's p95, ${share(canary.slow, canary.requests)} (${canary.slow} of ${requestsText(canary.requests)}), is worse than stable's ${share(stable.slow, stable.requests)} (${stable.slow} of ${stable.requests})`
+      ? `The canary's share of requests slower than stable's p95 + 20% + 5 ms, ${share(canary.slow, canary.requests)} (${canary.slow} of ${requestsText(canary.requests)}), is worse than stable's ${share(stable.slow, stable.requests)} (${stable.slow} of ${stable.requests})`
       : `The canary's error rate, ${share(canary.errors, canary.requests)} (${canary.errors} of ${requestsText(canary.requests)}), is worse than stable's ${share(stable.errors, stable.requests)} (${stable.errors} of ${stable.requests})`;
   const evidence = `the evidence reached ${numberText(evidenceOf(state))}, past the ${numberText(rejectionLevel(confidence))} that fails it`;
   return {

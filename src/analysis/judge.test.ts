@@ -317,6 +317,50 @@ describe('compareWithStable in a run', () => {
   });
 });
 
+describe('compareWithStable with thin traffic', () => {
+  const spec = template({
+    interval: '1s',
+    count: 3,
+    inconclusiveLimit: 0,
+    metrics: [{ compareWithStable: {} }],
+  });
+  function pools(canary: number, stable: number): Observation {
+    return {
+      kind: 'comparison',
+      canary: { ...(window(canary, 0) as { sample: PoolSample }).sample, seconds: 1 },
+      stable: { ...(window(stable, 0) as { sample: PoolSample }).sample, seconds: 1 },
+      slowThresholdMs: 101,
+    };
+  }
+
+  it('does not end a background run on a thin first interval: the evidence keeps accumulating', () => {
+    const { verdicts, measurements } = drive(
+      spec,
+      [[pools(3, 40)], [pools(0, 0)], [pools(30, 120)]],
+      {
+        background: true,
+      },
+    );
+    expect(verdicts).toEqual(['running', 'running', 'running']);
+    expect(measurements.flat().map((m) => m.phase)).toEqual([
+      'inconclusive',
+      'inconclusive',
+      'successful',
+    ]);
+  });
+
+  it('counts canary requests over the whole run toward minRequests', () => {
+    const { verdicts } = drive(spec, [[pools(8, 40)], [pools(8, 40)], [pools(8, 40)]]);
+    expect(verdicts).toEqual(['running', 'running', 'successful']);
+  });
+
+  it('ends an inline run inconclusive at its count when the canary never had enough traffic', () => {
+    const { verdicts, state } = drive(spec, [[pools(2, 40)], [pools(2, 40)], [pools(2, 40)]]);
+    expect(verdicts).toEqual(['running', 'running', 'inconclusive']);
+    expect(state.message).toContain('could not judge the canary in 3 measurements');
+  });
+});
+
 describe('judgeInterval guards', () => {
   it('changes nothing for a run that has ended', () => {
     const { state } = drive(template(), [[BAD]]);

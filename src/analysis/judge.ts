@@ -184,16 +184,20 @@ function judgeMetric(options: {
     });
     measurement = compared.measurement;
     comparison = compared.state;
-  } else {
-    measurement = measure({ metric, index, observation, minRequests: spec.minRequests, now });
+    // An interval that adds too little to judge yet is not held against the
+    // run: the test keeps its evidence, and `count` decides at the end
+    // whether the canary ever had enough traffic (endByCount).
+    return tally(state, measurement, comparison, false);
   }
-  return tally(state, measurement, comparison);
+  measurement = measure({ metric, index, observation, minRequests: spec.minRequests, now });
+  return tally(state, measurement, comparison, true);
 }
 
 function tally(
   state: MetricRunState,
   measurement: Measurement,
   comparison: ComparisonState | null,
+  countInconclusive: boolean,
 ): MetricRunState {
   const phase: MeasurementPhase = measurement.phase;
   return {
@@ -201,7 +205,7 @@ function tally(
     measurements: state.measurements + 1,
     successful: state.successful + (phase === 'successful' ? 1 : 0),
     failed: state.failed + (phase === 'failed' ? 1 : 0),
-    inconclusive: state.inconclusive + (phase === 'inconclusive' ? 1 : 0),
+    inconclusive: state.inconclusive + (phase === 'inconclusive' && countInconclusive ? 1 : 0),
     error: state.error + (phase === 'error' ? 1 : 0),
     consecutiveErrors: phase === 'error' ? state.consecutiveErrors + 1 : 0,
     last: measurement,
@@ -274,6 +278,16 @@ function endByCount(
     return {
       verdict: 'failed',
       message: `${name} failed: ${metricLabel(spec.metrics, neverMeasured)} could not be measured in any of its ${metrics[neverMeasured]!.measurements} measurements; latest: ${latest(neverMeasured)}`,
+    };
+  }
+  const thin = metrics.findIndex(
+    (metric) => metric.comparison !== null && metric.last?.phase === 'inconclusive',
+  );
+  if (thin >= 0) {
+    // The comparison never had enough traffic (or no stable traffic) to pass.
+    return {
+      verdict: 'inconclusive',
+      message: `${name} is inconclusive: ${metricLabel(spec.metrics, thin)} could not judge the canary in ${spec.count} measurements; latest: ${latest(thin)}`,
     };
   }
   const tolerated = metrics.reduce(

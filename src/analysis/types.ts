@@ -36,7 +36,7 @@ export interface PoolSample {
 export type Observation =
   /** The router's window for the judged pool (successRate, errorRate, latencyP*, requestRate). */
   | { readonly kind: 'window'; readonly sample: PoolSample }
-  /** Both pools over the same seconds (compareWithStable); `slow` is counted against the stable pool's p95. */
+  /** Both pools over the same seconds (compareWithStable); `slow` is counted against stable's p95 plus a margin (compare.ts). */
   | {
       readonly kind: 'comparison';
       readonly canary: PoolSample;

@@ -14,7 +14,10 @@ import type { ResolvedSpec } from '../spec/index.ts';
 
 export interface TemplateRun {
   readonly state: AnalysisRunState;
-  /** The last router second this run's window metrics consumed; null before the first interval. */
+  /**
+   * The last router second this run's window metrics consumed; at first, the
+   * second the run began in (the router and the controller share the wall clock).
+   */
   readonly throughSecond: number | null;
 }
 
@@ -46,7 +49,8 @@ export function applyAnalysisActions(
         if (templateSpec === undefined) continue;
         runs[template] = {
           state: startRun({ template, spec: templateSpec, background: action.background, now }),
-          throughSecond: null,
+          // Only seconds after the run began: the ones before had the old weights.
+          throughSecond: Math.floor(now / 1000),
         };
       }
       next = {

@@ -6,6 +6,7 @@
  * the last second the previous one consumed, so no request is judged twice.
  */
 import type { WindowQuery, WindowStats } from '../../router/admin/types.ts';
+import { slowThreshold } from '../compare.ts';
 import type { Observation, PoolSample } from '../types.ts';
 import { abortable } from './deadline.ts';
 import { describeFailure, errorObservation } from './failure.ts';
@@ -67,7 +68,7 @@ export async function observePoolWindow(options: PoolWindowOptions): Promise<Win
 /**
  * The canary and the stable pool over the same seconds, `{ kind:
  * 'comparison' }`. The stable pool is read first: its answer fixes the
- * seconds (`from..to`) and the latency threshold (its p95); then both pools
+ * seconds (`from..to`) and the latency threshold (its p95 plus a margin, ../compare.ts); then both pools
  * are read over exactly those seconds, counting requests slower than that.
  */
 export async function observeComparison(options: ComparisonOptions): Promise<WindowMeasurement> {
@@ -87,7 +88,12 @@ export async function observeComparison(options: ComparisonOptions): Promise<Win
       throughSecond: unchanged,
     };
   }
-  const exact: WindowSpanOnly = { from, to, ...(p95 === null ? {} : { slowerThanMs: p95 }) };
+  const threshold = p95 === null ? null : slowThreshold(p95);
+  const exact: WindowSpanOnly = {
+    from,
+    to,
+    ...(threshold === null ? {} : { slowerThanMs: threshold }),
+  };
   const [canary, stable] = await Promise.all([
     readWindow(options, options.pool, exact),
     // Without a threshold stable's first answer is already complete (slow is 0).
@@ -111,7 +117,7 @@ export async function observeComparison(options: ComparisonOptions): Promise<Win
       kind: 'comparison',
       canary: sampleOf(canary.stats),
       stable: sampleOf(stable.stats),
-      slowThresholdMs: p95,
+      slowThresholdMs: threshold,
     },
     throughSecond: to,
   };
