@@ -36,6 +36,7 @@ import type {
 } from './control-plane.ts';
 import { DEFAULT_LOCK_LEASE_MS } from './lock-keeper.ts';
 import { mergeLogs } from './merge-logs.ts';
+import { isPlanned } from './planned-instance.ts';
 import { keyOf, serviceTopology } from './rollout-data.ts';
 import { healthyInstances } from './router-sync.ts';
 import type { RouterAdmin } from './router-sync.ts';
@@ -249,7 +250,8 @@ export class ControllerCommands implements ControlPlane {
     const records = this.#store
       .listInstances(keyOf(key))
       .map((i) => i.record)
-      .filter((r) => r.logPath !== undefined)
+      // A planned instance has nothing to read yet; every started one has logs in its runtime.
+      .filter((r) => !isPlanned(r))
       .filter((r) => options.instanceId === undefined || r.instanceId === options.instanceId);
     if (options.instanceId !== undefined && records.length === 0) {
       throw new SwitchyardError(

@@ -27,7 +27,6 @@ import { buildRouterServices } from './router-config.ts';
 import { RouterSync } from './router-sync.ts';
 import type { RouterAdmin } from './router-sync.ts';
 import { keyOf } from './rollout-data.ts';
-import { stopUnrecordedInstance } from './unrecorded-processes.ts';
 
 export const DEFAULT_TICK_MS = 200;
 
@@ -191,19 +190,33 @@ export class Controller extends ControllerCommands implements ControllerLifecycl
     }
   }
 
+  /**
+   * Planned records are instances whose start a crash cut short: the runtime
+   * finds what each left by its instance id (a process by its environment, a
+   * container by its label) and ends it.
+   */
   async #stopUnrecorded(): Promise<void> {
     for (const { record } of this.#store.listInstances()) {
       if (!isPlanned(record)) continue;
-      const pids =
-        record.runtime === 'process' ? await stopUnrecordedInstance(record.instanceId) : [];
+      let ended: string[];
+      try {
+        ended = await this.#runtimeFor(record.runtime).stopUnrecorded(record.instanceId);
+      } catch (error) {
+        // Its engine may be down: keep the planned record, so the next start looks again.
+        this.#logger.error(
+          { err: error, instanceId: record.instanceId },
+          'Could not look for what a cut-short start left; will look again at the next start.',
+        );
+        continue;
+      }
       this.#store.removeInstance(record.instanceId);
-      if (pids.length > 0) {
+      if (ended.length > 0) {
         this.#store.appendEvent({
           ...keyOf(record),
           type: 'instance.orphanStopped',
           reason: Reason.OrphanStopped,
-          message: `Stopped instance ${record.instanceId}, whose start was cut short by a controller restart (pids ${pids.join(', ')}); it never took traffic.`,
-          data: { instanceId: record.instanceId, pids },
+          message: `Stopped instance ${record.instanceId}, whose start was cut short by a controller restart (${ended.join(', ')}); it never took traffic.`,
+          data: { instanceId: record.instanceId, ended },
         });
       }
     }

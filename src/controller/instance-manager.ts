@@ -17,14 +17,13 @@ import type { ResolvedSpec } from '../spec/index.ts';
 import type { ServiceEnv, StateStore, StoredInstance } from '../state/store.ts';
 import type { Logger } from './logger.ts';
 import { secretValues } from './secrets.ts';
+import { instanceRequestFor } from './instance-request.ts';
 import { isPlanned, plannedRecord } from './planned-instance.ts';
 import { recordExit } from './restart-backoff.ts';
 import type { BackoffState } from './restart-backoff.ts';
 import { keyOf, routerServiceName } from './rollout-data.ts';
 import type { RouterAdmin } from './router-sync.ts';
 
-/** How long the runtime waits after SIGTERM; instances are drained before, so little is in flight. */
-export const INSTANCE_STOP_TIMEOUT_MS = 10_000;
 /** After a failed start, the pool waits this long before trying again. */
 const START_RETRY_MS = 2_000;
 /** Log lines of a dead instance quoted in its InstanceExited event. */
@@ -77,7 +76,8 @@ export class InstanceManager {
   /**
    * Inspects the service's wanted, started instances; each that is no longer
    * running (exited, or gone without a trace) gets an InstanceExited event
-   * with its exit status and last log lines and is forgotten, so the router
+   * with its exit status and last log lines, is freed (a container is
+   * removed) and forgotten, so the router
    * config leaves it out and the next converge starts a replacement in the
    * same pool, once the pool's backoff allows. Returns how many were found.
    */
@@ -101,7 +101,9 @@ export class InstanceManager {
       const now = store.listInstances(keyOf(key)).find((i) => i.record.instanceId === id);
       if (now === undefined || !now.desired) continue;
       found += 1;
-      await this.#forgetExited(key, record, status, await lastLines(runtime, record));
+      const logTail = await lastLines(runtime, record);
+      await release(runtime, record, logger);
+      await this.#forgetExited(key, record, status, logTail);
     }
     return found;
   }
@@ -176,13 +178,11 @@ export class InstanceManager {
       return;
     }
     const spec = revision.spec as ResolvedSpec;
-    const runtimeSpec = spec.runtime;
-    if (runtimeSpec.type !== 'process') return; // deploy rejects other runtimes up front
-    const runtime = this.#options.runtimeFor(runtimeSpec.type);
+    const runtime = this.#options.runtimeFor(spec.runtime.type);
     const starts = Array.from({ length: count }, async () => {
       const instanceId = newInstanceId(key, plan);
       // Recorded before it exists: a crash during the start leaves a planned
-      // record, never an unrecorded process.
+      // record, never an unrecorded process or container.
       store.putInstance(
         plannedRecord({
           instanceId,
@@ -198,18 +198,17 @@ export class InstanceManager {
       );
       this.#starting.add(instanceId);
       try {
-        const record = await runtime.start({
-          service: key.service,
-          environment: key.environment,
-          revision: plan.revision,
-          version: plan.version,
-          pool: plan.name,
+        const request = instanceRequestFor({
+          key,
+          plan,
+          spec,
           instanceId,
-          command: runtimeSpec.command,
-          ...(runtimeSpec.cwd !== undefined && { cwd: runtimeSpec.cwd }),
-          env: { ...spec.env, ...secretValues(spec.secrets) },
-          stopTimeoutMs: INSTANCE_STOP_TIMEOUT_MS,
+          secrets: secretValues(spec.secrets),
         });
+        if (request === undefined) {
+          throw new Error(`the ${spec.runtime.type} runtime cannot run instances yet`);
+        }
+        const record = await runtime.start(request);
         store.putInstance(record);
         store.appendEvent({
           ...keyOf(key),
@@ -270,6 +269,22 @@ export class InstanceManager {
 
 function poolKeyOf(key: ServiceEnv, pool: string, revision: number): string {
   return `${key.service}/${key.environment}/${pool}/${revision}`;
+}
+
+/**
+ * Frees what an instance that ended on its own still holds: the container
+ * runtime removes its container (keeping the exit code and last lines).
+ * A failure is logged, not fatal: the exit is reported either way.
+ */
+async function release(runtime: Runtime, record: InstanceRecord, logger: Logger): Promise<void> {
+  try {
+    await runtime.stop(record);
+  } catch (error) {
+    logger.warn(
+      { err: error, instanceId: record.instanceId },
+      'Could not free an exited instance.',
+    );
+  }
 }
 
 /** The instance's last log lines; none when its logs cannot be read. */

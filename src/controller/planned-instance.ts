@@ -3,8 +3,8 @@
  * record (its id, pool and revision, no process yet), replaced by the
  * runtime's record once the start returns. A controller killed in between
  * finds the planned record on restart and knows an instance with that id may
- * be running without a record (see unrecorded-processes.ts): none is ever
- * orphaned.
+ * be running without a record: the runtime's `stopUnrecorded` finds it by
+ * its id and ends it, so none is ever orphaned.
  */
 import type { InstanceRecord } from '../runtime/runtime.ts';
 

@@ -121,9 +121,9 @@ export function serviceStatus(options: {
 }
 
 /**
- * The real state of each started instance of the service, from its runtime
- * (for the process runtime, /proc reads). One that cannot be inspected is
- * left out (status reads it as running).
+ * The real state of each started instance of the service, from its runtime's
+ * `inspect` (a process runtime reads /proc, a container runtime asks its
+ * engine). One that cannot be inspected is left out (status reads it as running).
  */
 export async function instanceStates(
   store: StateStore,

@@ -4,6 +4,7 @@
  * nobody. Their records leave the store; the rollouts' topology stays, so the
  * next `up` starts the same pools again.
  */
+import { isPlanned } from '../controller/planned-instance.ts';
 import { openStateStore } from '../state/index.ts';
 import { runtimeCache } from './controller-factory.ts';
 
@@ -17,9 +18,12 @@ export async function stopInstances(options: { readonly stateDir: string }): Pro
     const stored = store.listInstances();
     await Promise.all(
       stored.map(async ({ record }) => {
-        // A planned record never got a process; the runtime checks identity before any signal.
-        if (record.handle['pid'] !== undefined)
-          await runtimeOf(record.runtime).stop(record, { timeoutMs: STOP_TIMEOUT_MS });
+        const runtime = runtimeOf(record.runtime);
+        // A planned record's start may have got as far as a process or a
+        // container: the runtime finds it by instance id. A started one is
+        // stopped by its record; the runtime checks identity before any signal.
+        if (isPlanned(record)) await runtime.stopUnrecorded(record.instanceId);
+        else await runtime.stop(record, { timeoutMs: STOP_TIMEOUT_MS });
         store.removeInstance(record.instanceId);
       }),
     );

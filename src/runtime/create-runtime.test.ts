@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ContainerRuntime } from './container/container-runtime.ts';
 import { createRuntime } from './create-runtime.ts';
 import { ProcessRuntime } from './process/process-runtime.ts';
 
@@ -10,12 +11,16 @@ describe('createRuntime', () => {
     expect((runtime as ProcessRuntime).logMaxBytes).toBe(1234);
   });
 
-  it.each(['container', 'ssh', 'kubernetes'] as const)(
-    'says the %s runtime is not supported yet',
-    (type) => {
-      expect(() => createRuntime({ type, stateDir: '/tmp/sy' })).toThrow(
-        expect.objectContaining({ code: 'RUNTIME_NOT_SUPPORTED' }),
-      );
-    },
-  );
+  it('makes a container runtime that keeps what it removes under the state directory', () => {
+    const runtime = createRuntime({ type: 'container', stateDir: '/tmp/sy' });
+    expect(runtime).toBeInstanceOf(ContainerRuntime);
+    expect(runtime.type).toBe('container');
+    expect((runtime as ContainerRuntime).stateDir).toBe('/tmp/sy');
+  });
+
+  it.each(['ssh', 'kubernetes'] as const)('says the %s runtime is not supported yet', (type) => {
+    expect(() => createRuntime({ type, stateDir: '/tmp/sy' })).toThrow(
+      expect.objectContaining({ code: 'RUNTIME_NOT_SUPPORTED' }),
+    );
+  });
 });

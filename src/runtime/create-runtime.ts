@@ -1,8 +1,9 @@
 /**
- * The one place a runtime driver is chosen (STYLE.md §3). Only local
- * processes exist so far; the others come with their own issues.
+ * The one place a runtime driver is chosen (STYLE.md §3): local processes
+ * and containers (Docker Engine API) so far; the others come with their own issues.
  */
 import { SwitchyardError } from '../errors.ts';
+import { ContainerRuntime } from './container/container-runtime.ts';
 import { ProcessRuntime } from './process/process-runtime.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -23,11 +24,14 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     case 'process':
       return new ProcessRuntime(options);
     case 'container':
+      // The engine is found on first use (DOCKER_HOST, then the usual sockets),
+      // so a daemon without one still starts and serves process services.
+      return new ContainerRuntime({ stateDir: options.stateDir });
     case 'ssh':
     case 'kubernetes':
       throw new SwitchyardError(
         'RUNTIME_NOT_SUPPORTED',
-        `The ${options.type} runtime is not supported yet; only "process" is. Use runtime: { type: process, command: ... } in switchyard.yaml for now.`,
+        `The ${options.type} runtime is not supported yet; "process" and "container" are. Use runtime: { type: process, command: ... } or { type: container, image: ... } in switchyard.yaml for now.`,
       );
   }
 }

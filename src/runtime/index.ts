@@ -1,4 +1,5 @@
 export type {
+  ContainerLaunch,
   InstanceRecord,
   InstanceRequest,
   InstanceState,
@@ -19,3 +20,9 @@ export {
   processHandleOf,
 } from './process/process-runtime.ts';
 export type { ProcessHandle, ProcessRuntimeOptions } from './process/process-runtime.ts';
+export { CONTAINER_RUNTIME_TYPE, ContainerRuntime } from './container/container-runtime.ts';
+export type { ContainerRuntimeOptions } from './container/container-runtime.ts';
+export { ContainerEngine } from './container/container-engine.ts';
+export { describeContainer } from './container/container-plan.ts';
+export type { ContainerCreateBody, ContainerPlan } from './container/container-plan.ts';
+export { LABEL as CONTAINER_LABELS } from './container/labels.ts';

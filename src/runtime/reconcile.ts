@@ -1,7 +1,9 @@
 /**
  * After a controller restart, makes the store's list of instances match what
- * is really running: it drops instances that ended while nobody watched and
- * stops running ones the controller no longer wants. Identity checks live in
+ * is really running: it drops instances that ended while nobody watched
+ * (stopping an exited one first, which frees what it holds: the container
+ * runtime removes the container) and stops running ones the controller no
+ * longer wants. Identity checks live in
  * the driver (a process record names a PID *and* its start time), so an
  * instance whose PID was reused is reported gone and never signalled.
  */
@@ -39,6 +41,8 @@ export async function reconcileInstances(options: ReconcileOptions): Promise<Rec
     try {
       const status = await runtime.inspect(record);
       if (status.state !== 'running') {
+        // An exited container still exists on its engine: stopping it removes it.
+        if (status.state === 'exited') await runtime.stop(record);
         store.removeInstance(record.instanceId);
         ended.push({ record, status });
       } else if (!desired) {

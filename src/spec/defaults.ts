@@ -55,9 +55,13 @@ export const DEFAULT_COMPARE_WITH_STABLE = {
   minRequests: 20,
 } as const;
 
+/**
+ * Nothing is pulled unless the spec asks: a deploy runs an image built or
+ * loaded on the engine, and a missing one is a clear error, not a download.
+ */
 export const DEFAULT_CONTAINER = {
   stopTimeout: '30s',
-  pull: 'missing',
+  pull: 'never',
 } as const;
 
 export const DEFAULT_SSH_PORT = 22;

@@ -285,6 +285,49 @@ describe('container runtime', () => {
     expect(own.runtime).toMatchObject({ port: 80 });
     expect(own.port).toBe(3000);
   });
+
+  it('pulls nothing unless the spec asks', () => {
+    expect(parseSpec({ text: container(''), file: 'f', env: {} }).runtime).toMatchObject({
+      pull: 'never',
+      stopTimeout: '30s',
+    });
+  });
+
+  it('takes volumes as docker run -v does, with absolute paths or volume names', () => {
+    const volumes =
+      '  volumes: ["/srv/data:/data", "cache:/var/cache:ro", "/etc/tz:/etc/tz:ro,z"]\n';
+    expect(parseSpec({ text: container(volumes), file: 'f', env: {} }).runtime).toMatchObject({
+      volumes: ['/srv/data:/data', 'cache:/var/cache:ro', '/etc/tz:/etc/tz:ro,z'],
+    });
+  });
+
+  it('refuses a relative or one-sided volume with its line and path', () => {
+    const error = specErrorOf(() =>
+      parseSpec({
+        text: container('  volumes:\n    - ./data:/data\n    - /only-one-side\n'),
+        file: 'switchyard.yaml',
+        env: {},
+      }),
+    );
+    expect(error.issues.map((i) => [i.code, i.path, i.line])).toEqual([
+      ['SPEC_INVALID_VALUE', 'runtime.volumes[0]', 7],
+      ['SPEC_INVALID_VALUE', 'runtime.volumes[1]', 8],
+    ]);
+    expect(error.issues[0]?.message).toContain('HOST_PATH:CONTAINER_PATH');
+  });
+
+  it("refuses labels in Switchyard's own switchyard.* namespace", () => {
+    const error = specErrorOf(() =>
+      parseSpec({
+        text: container('  labels:\n    team: web\n    switchyard.pool: stable\n'),
+        file: 'switchyard.yaml',
+        env: {},
+      }),
+    );
+    expect(error.issues.map((i) => [i.code, i.path, i.line])).toEqual([
+      ['SPEC_CONFLICT', 'runtime.labels["switchyard.pool"]', 8],
+    ]);
+  });
 });
 
 describe('blue/green', () => {

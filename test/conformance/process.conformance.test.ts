@@ -4,15 +4,13 @@
  * wrong start time (a PID reused by another process), the size of the log
  * files, and a controller that is a real separate process which exits.
  */
-import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { processHandleOf, ProcessRuntime } from '../../src/runtime/process/process-runtime.ts';
 import { isSameLiveProcess } from '../../src/runtime/process/process-identity.ts';
-import type { InstanceRecord, InstanceRequest } from '../../src/runtime/runtime.ts';
+import type { InstanceRecord } from '../../src/runtime/runtime.ts';
+import { startInChildController } from './child-controller.ts';
 import { describeRuntimeConformance, HTTP_APP_PATH } from './runtime-conformance.ts';
-import type { ConformanceContext } from './runtime-conformance.ts';
 
 const shellQuote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
@@ -36,28 +34,9 @@ async function killByPid(record: InstanceRecord): Promise<void> {
   while (isSameLiveProcess(supervisor)) await sleep(20);
 }
 
-function startFromExitedController(
-  context: ConformanceContext,
-  request: InstanceRequest,
-): Promise<InstanceRecord> {
-  const script = fileURLToPath(new URL('./start-in-child-controller.ts', import.meta.url));
-  const child = spawn(process.execPath, [script, JSON.stringify({ context, request })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`the child controller exited with ${code}`));
-      resolve(JSON.parse(output) as InstanceRecord);
-    });
-  });
-}
-
 describeRuntimeConformance('process', {
   makeRuntime: (context) => new ProcessRuntime(context),
-  appCommand: `${shellQuote(process.execPath)} ${shellQuote(HTTP_APP_PATH)}`,
+  appRequest: { command: `${shellQuote(process.execPath)} ${shellQuote(HTTP_APP_PATH)}` },
   forceCleanup: killByPid,
   staleRecord: (record) => ({
     ...record,
@@ -69,5 +48,6 @@ describeRuntimeConformance('process', {
   }),
   logBytes: async (record) =>
     (await fileSize(record.logPath ?? '')) + (await fileSize(`${record.logPath ?? ''}.1`)),
-  startFromExitedController,
+  startFromExitedController: (context, request) =>
+    startInChildController('process', context, request),
 });

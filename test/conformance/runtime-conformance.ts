@@ -1,6 +1,6 @@
 /**
  * The runtime conformance suite: the behaviour every runtime driver (local
- * processes now; containers, SSH hosts and Kubernetes later) must show,
+ * processes and containers now; SSH hosts and Kubernetes later) must show,
  * against a real instance of test/fixtures/apps/http-app.mjs.
  *
  * A driver's test file calls describeRuntimeConformance with a factory and a
@@ -37,8 +37,17 @@ export interface ConformanceContext {
 
 export interface RuntimeConformanceOptions {
   makeRuntime(context: ConformanceContext): Runtime;
-  /** The command that runs HTTP_APP_PATH in this runtime. */
-  readonly appCommand: string;
+  /**
+   * The request fields that run HTTP_APP_PATH in this runtime: a process
+   * runtime's `command`, a container runtime's `container` (image, port...).
+   */
+  readonly appRequest: Pick<InstanceRequest, 'command' | 'container'>;
+  /**
+   * The PORT the instance is given: where it listens where it runs. Default
+   * the record's port (a process listens where the router reaches it); a
+   * container listens on its own port, published on the record's.
+   */
+  instancePort?(record: InstanceRecord): number;
   /**
    * Ends whatever the record names if it still runs, without the runtime's
    * help, and waits until it has. Runs after every test, so a failed test
@@ -91,7 +100,7 @@ export function describeRuntimeConformance(name: string, options: RuntimeConform
         version: 'v1.2.3',
         pool: 'canary',
         instanceId: `shop-beta-${process.pid}-${instanceCounter}`,
-        command: options.appCommand,
+        ...options.appRequest,
         env: {},
         stopTimeoutMs: 10_000,
         ...overrides,
@@ -185,7 +194,7 @@ export function describeRuntimeConformance(name: string, options: RuntimeConform
         env: Record<string, string>;
       };
       expect(answer.env).toEqual({
-        PORT: String(record.port),
+        PORT: String(options.instancePort?.(record) ?? record.port),
         SWITCHYARD_SERVICE: 'shop',
         SWITCHYARD_ENV: 'beta',
         SWITCHYARD_VERSION: 'v1.2.3',

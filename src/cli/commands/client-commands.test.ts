@@ -2,6 +2,8 @@
  * The client verbs end to end through the real CLI parser, API client and
  * control API, over a ControlPlane double: what they send, print and exit with.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RolloutView } from '../../controller/control-plane.ts';
 import { SwitchyardError } from '../../errors.ts';
@@ -181,6 +183,24 @@ describe('client verbs', () => {
         requestedBy: 'tester@here',
       });
       expect(request['spec']).toMatchObject({ service: 'shop', environment: 'beta', replicas: 2 });
+    });
+
+    it('--image replaces the image of a container spec, and its tag is the version', async () => {
+      await writeFile(
+        join(daemon.cwd, 'switchyard.yaml'),
+        'service: shop\nruntime: { type: container, image: "localhost/shop:1.0.0" }\nrouter: { listen: 8080 }\n',
+      );
+      expect(await main(['deploy', '--image', 'localhost/shop:2.0.0'], daemon.io())).toBe(0);
+      expect(await main(['deploy'], daemon.io())).toBe(0);
+      const sent = daemon.control.calls.map((c) => c.args[0] as Record<string, unknown>);
+      expect(sent.map((r) => [r['version'], (r['spec'] as { runtime: object }).runtime])).toEqual([
+        ['2.0.0', expect.objectContaining({ type: 'container', image: 'localhost/shop:2.0.0' })],
+        ['1.0.0', expect.objectContaining({ type: 'container', image: 'localhost/shop:1.0.0' })],
+      ]);
+      const latest = daemon.io();
+      expect(await main(['deploy', '--image', 'localhost/shop:latest'], latest)).toBe(2);
+      expect(latest.err()).toContain('has no version tag');
+      expect(daemon.control.calls).toHaveLength(2);
     });
 
     it('refuses --image on a process runtime, and a missing version, with exit 2', async () => {

@@ -11,7 +11,10 @@
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LineSplitter } from '../line-splitter.ts';
 import { rotatedPath } from './rotating-log-file.ts';
+
+export { LineSplitter } from '../line-splitter.ts';
 
 const FOLLOW_POLL_MS = 100;
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -20,27 +23,6 @@ export interface ReadLogOptions {
   readonly tail?: number;
   readonly follow?: boolean;
   readonly signal?: AbortSignal;
-}
-
-/** Splits bytes into lines, holding back a trailing partial line. */
-export class LineSplitter {
-  #held: Buffer = Buffer.alloc(0);
-
-  push(chunk: Buffer): string[] {
-    const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
-    const end = data.lastIndexOf(0x0a) + 1;
-    this.#held = Buffer.from(data.subarray(end));
-    if (end === 0) return [];
-    return data.toString('utf8', 0, end - 1).split('\n');
-  }
-
-  /** The held partial line, if any (used when nothing more will come). */
-  flush(): string[] {
-    if (this.#held.length === 0) return [];
-    const line = this.#held.toString('utf8');
-    this.#held = Buffer.alloc(0);
-    return [line];
-  }
 }
 
 /** Where a reader stands in one file. */

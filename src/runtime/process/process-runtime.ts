@@ -12,6 +12,7 @@
  * the shell's message in its log.
  */
 import { inheritedEnvironment } from '../inherited-environment.ts';
+import { instanceVariables } from '../instance-variables.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -37,6 +38,7 @@ import {
 } from './process-identity.ts';
 import type { ProcessIdentity } from './process-identity.ts';
 import type { SuperviseReply, SuperviseRequest } from './supervisor-protocol.ts';
+import { stopUnrecordedInstance } from './unrecorded-processes.ts';
 
 export const PROCESS_RUNTIME_TYPE = 'process';
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -132,7 +134,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async start(request: InstanceRequest): Promise<InstanceRecord> {
-    checkRequest(request);
+    const command = checkRequest(request);
     const cwd = request.cwd ?? process.cwd();
     if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
       throw new SwitchyardError(
@@ -151,7 +153,7 @@ export class ProcessRuntime implements Runtime {
 
     const supervise: SuperviseRequest = {
       type: 'supervise',
-      command: request.command,
+      command,
       cwd,
       env: instanceEnvironment(request, port),
       logPath,
@@ -162,7 +164,7 @@ export class ProcessRuntime implements Runtime {
     if (reply.type === 'failed') {
       throw new SwitchyardError(
         'RUNTIME_START_FAILED',
-        `Cannot start instance ${request.instanceId} (${request.command}): ${reply.message}. See ${logPath}.`,
+        `Cannot start instance ${request.instanceId} (${command}): ${reply.message}. See ${logPath}.`,
       );
     }
     const handle: ProcessHandle = {
@@ -232,9 +234,21 @@ export class ProcessRuntime implements Runtime {
     }
     return readLogLines(record.logPath, options);
   }
+
+  async stopUnrecorded(instanceId: string): Promise<string[]> {
+    const pids = await stopUnrecordedInstance(instanceId);
+    return pids.map((pid) => `pid ${pid}`);
+  }
 }
 
-function checkRequest(request: InstanceRequest): void {
+/** Checks what becomes a file path, and returns the command to run. */
+function checkRequest(request: InstanceRequest): string {
+  if (request.command === undefined) {
+    throw new SwitchyardError(
+      'RUNTIME_START_FAILED',
+      `Cannot start instance ${request.instanceId} with the process runtime: the request has no command. Set runtime.command in switchyard.yaml.`,
+    );
+  }
   for (const [field, value] of [
     ['service', request.service],
     ['environment', request.environment],
@@ -247,6 +261,7 @@ function checkRequest(request: InstanceRequest): void {
       );
     }
   }
+  return request.command;
 }
 
 /**
@@ -258,17 +273,7 @@ export function instanceEnvironment(
   request: InstanceRequest,
   port: number,
 ): Record<string, string> {
-  return {
-    ...inheritedEnvironment(),
-    ...request.env,
-    PORT: String(port),
-    SWITCHYARD_SERVICE: request.service,
-    SWITCHYARD_ENV: request.environment,
-    SWITCHYARD_VERSION: request.version,
-    SWITCHYARD_REVISION: String(request.revision),
-    SWITCHYARD_POOL: request.pool,
-    SWITCHYARD_INSTANCE: request.instanceId,
-  };
+  return { ...inheritedEnvironment(), ...request.env, ...instanceVariables(request, port) };
 }
 
 /**

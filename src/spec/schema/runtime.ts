@@ -14,15 +14,42 @@ export const processRuntime = z.strictObject({
 
 const stringMap = z.record(z.string(), z.string());
 
+/**
+ * `HOST_PATH:CONTAINER_PATH[:OPTIONS]` or `VOLUME:CONTAINER_PATH[:OPTIONS]`,
+ * as `docker run -v` takes it. A relative host path is refused: the engine
+ * would resolve it against its own working directory, not the spec's.
+ */
+const VOLUME = /^(\/[^:]*|[A-Za-z0-9][A-Za-z0-9_.-]*):\/[^:]*(:[A-Za-z,]+)?$/;
+const volume = z.string().regex(VOLUME, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a volume; write HOST_PATH:CONTAINER_PATH with absolute paths (or VOLUME_NAME:CONTAINER_PATH), optionally followed by :ro.`,
+});
+
+/** The user's container labels; `switchyard.*` names the instance, so Switchyard sets those itself. */
+const containerLabels = stringMap.superRefine((value, ctx) => {
+  if (typeof value !== 'object' || value === null) return;
+  for (const name of Object.keys(value)) {
+    if (!name.startsWith('switchyard.')) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [name],
+      params: { specCode: 'SPEC_CONFLICT' },
+      message: `${name}: labels starting with "switchyard." are set by Switchyard on every container (service, environment, revision, version, pool, instance); use another prefix.`,
+    });
+  }
+}, whenValid);
+
 export const containerRuntime = z.strictObject({
   type: z.literal('container'),
-  image: z.string().min(1).describe('the image to run, e.g. shop:1.4.2'),
+  image: z.string().min(1).describe('the image to run, e.g. shop:1.4.2; its tag is the default version'),
+  /** Replaces the image's entrypoint (its CMD is then dropped unless `args` is given). */
   command: z.array(z.string()).optional(),
+  /** Replaces the image's CMD. */
   args: z.array(z.string()).optional(),
   /** The port inside the container; the resolved spec fills in the spec's `port` (../load.ts). */
   port: port.optional(),
   env: envVariables.optional(),
-  volumes: z.array(z.string().min(1)).optional(),
+  volumes: z.array(volume).optional(),
   /**
    * e.g. `512m`, `1g`, `1G`. The unit's case is spelled out rather than a
    * regex flag, because the JSON Schema's `pattern` cannot carry flags.
@@ -35,7 +62,7 @@ export const containerRuntime = z.strictObject({
     })
     .optional(),
   cpus: z.number().positive().optional(),
-  labels: stringMap.optional(),
+  labels: containerLabels.optional(),
   stopTimeout: duration.prefault(DEFAULT_CONTAINER.stopTimeout),
   pull: z.enum(['always', 'missing', 'never']).default(DEFAULT_CONTAINER.pull),
 });

@@ -1,14 +1,14 @@
 /**
  * Finds and stops the processes of an instance whose start was cut short by
- * a crash: the store holds only its planned record, so the runtime's record
- * (PID, start time) was never saved. The process runtime gives every
+ * a crash (ProcessRuntime.stopUnrecorded): the controller's store holds only
+ * its planned record, so the runtime's record (PID, start time) was never saved. The process runtime gives every
  * instance SWITCHYARD_INSTANCE=<id> in its environment, and ids are unique,
  * so /proc/<pid>/environ names them exactly. Their supervisor exits by itself
  * once the instance's process group is gone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readProcessStat } from '../runtime/process/process-identity.ts';
+import { readProcessStat } from './process-identity.ts';
 
 /** PIDs of live processes whose environment has SWITCHYARD_INSTANCE=<instanceId>. */
 export function findInstanceProcesses(instanceId: string): number[] {
