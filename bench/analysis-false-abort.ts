@@ -35,6 +35,7 @@ import {
 } from '../src/analysis/sequential-test.ts';
 import { slowThreshold } from '../src/analysis/compare.ts';
 import { analysisTemplate } from '../src/spec/schema/analysis.ts';
+import { seededRandom } from '../test/support/seeded-random.ts';
 import { upperBound95 } from './lib.ts';
 
 const INTERVAL_SECONDS = 2;
@@ -73,18 +74,6 @@ interface Outcome {
   /** Seconds of data when the run failed; null when it did not. */
   readonly failedAfter: number | null;
   readonly rejectedBy: 'errorRate' | 'latency' | null;
-}
-
-/** mulberry32: small, fast and good enough for a simulation; seeded so every run repeats. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function poisson(next: () => number, mean: number): number {
@@ -336,7 +325,7 @@ function main(): void {
     },
   });
   const runs = Number(values.runs);
-  const next = random(Number(values.seed));
+  const next = seededRandom(Number(values.seed));
   console.log(
     `compareWithStable, confidence ${CONFIDENCE} (false-abort bound ${pct(1 - CONFIDENCE)}), ${INTERVAL_SECONDS} s intervals for ${RUN_SECONDS} s, seed ${values.seed}`,
   );

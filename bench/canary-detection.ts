@@ -42,6 +42,7 @@ import { MEASUREMENT_EVENT, VERDICT_EVENT } from '../src/controller/analysis-run
 import { rolloutData } from '../src/controller/rollout-data.ts';
 import { Reason } from '../src/rollout/reasons.ts';
 import { ProcessRuntime } from '../src/runtime/process/process-runtime.ts';
+import { stopRecordedProcesses } from '../src/runtime/process/stop-recorded.ts';
 import { parseSpec, type ResolvedSpec } from '../src/spec/index.ts';
 import { openStateStore } from '../src/state/open-state-store.ts';
 import { isFinal } from '../src/state/index.ts';
@@ -49,6 +50,7 @@ import type { Rollout, ServiceEnv, StateStore, StoredEvent } from '../src/state/
 import type { RouterProcess } from '../src/router/spawn-router.ts';
 import { spawnRouter } from '../src/router/spawn-router.ts';
 import { httpAppCommand } from '../test/support/apps.ts';
+import { worldSpecText } from '../test/support/world-spec.ts';
 import {
   fmt,
   freePort,
@@ -216,15 +218,8 @@ async function createWorld(deadline: number): Promise<World> {
   // Before the router stops: the controller, then every instance the store holds, by its record.
   onCleanup(async () => {
     await controller.stop();
-    await Promise.allSettled(
-      store
-        .listInstances()
-        .map(({ record }) =>
-          record.handle['pid'] === undefined
-            ? Promise.resolve()
-            : runtime.stop(record, { timeoutMs: 2000 }),
-        ),
-    );
+    const records = store.listInstances().map((instance) => instance.record);
+    await stopRecordedProcesses(runtime, records, { timeoutMs: 2000 });
     store.close();
   });
   await controller.start();
@@ -249,16 +244,15 @@ async function createLane(index: number): Promise<Lane> {
 }
 
 function laneSpec(lane: Lane, strategy: string, env = ''): ResolvedSpec {
-  const text = [
-    `service: ${lane.key.service}`,
-    `runtime: { type: process, command: ${JSON.stringify(httpAppCommand)} }`,
-    'replicas: 2',
-    'healthCheck: { interval: 200ms, timeout: 150ms, healthyThreshold: 2, startupTimeout: 60s }',
-    `router: { listen: ${lane.listen}, preview: ${lane.preview}, drainTimeout: 5s }`,
-    `strategy: ${strategy}`,
-    TEMPLATES,
-    env === '' ? '' : `env: { ${env} }`,
-  ].join('\n');
+  const text = worldSpecText(
+    {
+      service: lane.key.service,
+      runtime: [`runtime: { type: process, command: ${JSON.stringify(httpAppCommand)} }`],
+      listen: lane.listen,
+      preview: lane.preview,
+    },
+    { strategy, extra: `${TEMPLATES}\n${env === '' ? '' : `env: { ${env} }`}` },
+  );
   return parseSpec({ text, file: 'switchyard.yaml', env: {} });
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/support/seeded-random.ts';
 import { specErrorOf } from '../../test/support/spec-error-of.ts';
 import { parseSpec } from '../spec/index.ts';
 import type { CompareWithStableSpec } from '../spec/schema/analysis.ts';
@@ -141,7 +142,7 @@ describe('compareWithStable passes a healthy canary', () => {
   });
 
   it('does not reject equal rates in 500 seeded healthy runs beyond the 1% bound', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     let rejected = 0;
     for (let i = 0; i < 500; i++) {
       // 50 req/s, 2 s intervals, 2% errors in both pools; the canary gets 10%, then 50%.
@@ -246,7 +247,7 @@ describe('compareWithStable options', () => {
 
 describe('the comparison state', () => {
   it('survives a JSON round trip and goes on the same from it', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const first = Array.from({ length: 5 }, () =>
       healthyInterval(next, { requests: 200, weight: 0.3, errorRate: 0.05 }),
     );
@@ -307,18 +308,6 @@ analysis:
     expect(issues[0]!.message).toContain('did you mean "confidence"?');
   });
 });
-
-/** mulberry32, seeded so every run of the test sees the same traffic. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One interval of a canary exactly like stable: the same error rate, and

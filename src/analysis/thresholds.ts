@@ -19,6 +19,21 @@ export function metricKind(metric: MetricSpec): MetricKind {
   return present[0];
 }
 
+/** The kinds read from the router's window for the judged pool alone, and judged on that window. */
+export const WINDOW_METRIC_KINDS = [
+  'successRate',
+  'errorRate',
+  'latencyP50',
+  'latencyP95',
+  'latencyP99',
+  'requestRate',
+] as const satisfies readonly MetricKind[];
+export type WindowMetricKind = (typeof WINDOW_METRIC_KINDS)[number];
+
+export function isWindowMetric(kind: MetricKind | undefined): kind is WindowMetricKind {
+  return (WINDOW_METRIC_KINDS as readonly (MetricKind | undefined)[]).includes(kind);
+}
+
 export interface MeasureOptions {
   readonly metric: MetricSpec;
   /** Its index in the template's `metrics`. */
@@ -46,15 +61,11 @@ export function measure(options: MeasureOptions): Measurement {
 function judge(options: MeasureOptions, kind: MetricKind): Verdict {
   const { metric, observation } = options;
   if (observation.kind === 'error') return providerError(observation.message);
+  if (isWindowMetric(kind)) {
+    if (observation.kind !== 'window') return mismatch(kind, observation.kind);
+    return judgeWindow(metric, kind, observation.sample, options.minRequests);
+  }
   switch (kind) {
-    case 'successRate':
-    case 'errorRate':
-    case 'latencyP50':
-    case 'latencyP95':
-    case 'latencyP99':
-    case 'requestRate':
-      if (observation.kind !== 'window') return mismatch(kind, observation.kind);
-      return judgeWindow(metric, kind, observation.sample, options.minRequests);
     case 'prometheus':
       if (observation.kind !== 'value') return mismatch(kind, observation.kind);
       return judgeValue(metric.prometheus!, observation.value, observation.detail);
@@ -87,7 +98,7 @@ function mismatch(kind: MetricKind, observed: Observation['kind']): Verdict {
 
 function judgeWindow(
   metric: MetricSpec,
-  kind: MetricKind,
+  kind: WindowMetricKind,
   sample: PoolSample,
   minRequests: number,
 ): Verdict {

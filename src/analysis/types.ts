@@ -16,6 +16,27 @@ export type MeasurementPhase = (typeof MEASUREMENT_PHASES)[number];
 export const RUN_VERDICTS = ['running', 'successful', 'failed', 'inconclusive'] as const;
 export type RunVerdict = (typeof RUN_VERDICTS)[number];
 
+/**
+ * What one metric of a run judges: the rollout, the pool under analysis, and
+ * the metric's place in its template. Providers that call out (a webhook)
+ * send it as is.
+ */
+export interface AnalysisSubject {
+  readonly service: string;
+  readonly environment: string;
+  /** The revision number being rolled out (per service and environment: 1, 2, 3…). */
+  readonly revision: number;
+  readonly version: string;
+  /** The pool under analysis (the canary, or blue/green's preview pool). */
+  readonly pool: string;
+  /** The pool serving the current version; null when there is none (a first deploy). */
+  readonly stablePool: string | null;
+  /** The analysis template's name. */
+  readonly template: string;
+  /** The metric's index in the template's `metrics` list. */
+  readonly metricIndex: number;
+}
+
 /** Traffic one pool received over the measured span (whole seconds, the router's clock). */
 export interface PoolSample {
   readonly requests: number;

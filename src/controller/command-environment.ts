@@ -6,23 +6,23 @@
  */
 import { inheritedEnvironment } from '../runtime/inherited-environment.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
+import type { Revision, Rollout } from '../state/store.ts';
 
 export function rolloutCommandEnvironment(options: {
   readonly spec: ResolvedSpec;
   readonly secrets: Readonly<Record<string, string>>;
-  readonly service: string;
-  readonly environment: string;
-  readonly version: string;
-  readonly revision: number;
+  readonly rollout: Pick<Rollout, 'service' | 'environment'>;
+  readonly revision: Pick<Revision, 'number' | 'version'>;
 }): Record<string, string | undefined> {
+  const { rollout, revision } = options;
   return {
     ...inheritedEnvironment(),
     ...options.spec.env,
     ...options.secrets,
-    SWITCHYARD_SERVICE: options.service,
-    SWITCHYARD_ENV: options.environment,
-    SWITCHYARD_VERSION: options.version,
-    SWITCHYARD_REVISION: String(options.revision),
+    SWITCHYARD_SERVICE: rollout.service,
+    SWITCHYARD_ENV: rollout.environment,
+    SWITCHYARD_VERSION: revision.version,
+    SWITCHYARD_REVISION: String(revision.number),
   };
 }
 

@@ -92,14 +92,7 @@ export class HookRunner {
     }
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: commandCwd(spec),
-      env: rolloutCommandEnvironment({
-        spec,
-        secrets,
-        service: rollout.service,
-        environment: rollout.environment,
-        version: revision.version,
-        revision: revision.number,
-      }),
+      env: rolloutCommandEnvironment({ spec, secrets, rollout, revision }),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

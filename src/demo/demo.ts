@@ -20,6 +20,7 @@ import type { RunningController } from '../daemon/start-controller.ts';
 import { routerPaths } from '../router/config-file.ts';
 import { findFreePort } from '../runtime/process/free-port.ts';
 import { ProcessRuntime } from '../runtime/process/process-runtime.ts';
+import { stopRecordedProcesses } from '../runtime/process/stop-recorded.ts';
 import { parseSpec } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import { isFinal } from '../state/index.ts';
@@ -248,15 +249,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 async function cleanUp(stateDir: string, running: RunningController | undefined): Promise<void> {
   if (running !== undefined) {
     await running.controller.stop().catch(() => undefined);
-    const runtime = new ProcessRuntime({ stateDir });
-    const instances = running.store.listInstances();
-    await Promise.allSettled(
-      instances.map(({ record }) =>
-        record.handle['pid'] === undefined
-          ? Promise.resolve()
-          : runtime.stop(record, { timeoutMs: 3_000 }),
-      ),
-    );
+    const records = running.store.listInstances().map((instance) => instance.record);
+    await stopRecordedProcesses(new ProcessRuntime({ stateDir }), records, { timeoutMs: 3_000 });
     await running.close().catch(() => undefined);
   }
   if (running?.routerProcess !== undefined) {

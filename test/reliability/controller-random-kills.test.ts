@@ -25,13 +25,14 @@ import {
   startControllerProcess,
   until,
 } from '../system/controller-harness.ts';
-import { prng, seedFromEnv } from './support.ts';
+import { seededRandom } from '../support/seeded-random.ts';
+import { seedFromEnv } from './support.ts';
 
 const ROLLOUTS = 20;
 const HOLDER = 'reliability-controller';
 
 const seed = seedFromEnv();
-const random = prng(seed);
+const random = seededRandom(seed);
 console.log(`controller-random-kills: SEED=${seed}`);
 
 let world: ControllerWorld;

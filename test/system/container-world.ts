@@ -10,7 +10,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Controller } from '../../src/controller/controller.ts';
 import { withImage, deployVersion } from '../../src/cli/deploy-version.ts';
 import { spawnRouter } from '../../src/router/spawn-router.ts';
 import type { RouterProcess } from '../../src/router/spawn-router.ts';
@@ -20,10 +19,12 @@ import { LABEL } from '../../src/runtime/container/labels.ts';
 import { findFreePort } from '../../src/runtime/process/free-port.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 import type { ResolvedSpec } from '../../src/spec/index.ts';
-import { isFinal, openStateStore } from '../../src/state/index.ts';
+import { openStateStore } from '../../src/state/index.ts';
 import type { SqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.ts';
-import type { Rollout } from '../../src/state/store.ts';
-import { until } from './controller-harness.ts';
+import { worldSpecText } from '../support/world-spec.ts';
+import type { WorldSpecOptions } from '../support/world-spec.ts';
+import { rolloutQueries } from './controller-harness.ts';
+import type { RolloutQueries } from './controller-harness.ts';
 import {
   containersWithLabel,
   removeContainer,
@@ -32,15 +33,7 @@ import {
 } from './container-support.ts';
 import { buildWebImage, WEB_PORT } from './container-web-image.ts';
 
-export interface ContainerSpecOptions {
-  readonly strategy?: string;
-  readonly startupTimeout?: string;
-  readonly replicas?: number;
-  /** Extra top-level spec lines, e.g. `env: { FAIL_RATE: "0.2" }`. */
-  readonly extra?: string;
-}
-
-export interface ContainerWorld {
+export interface ContainerWorld extends RolloutQueries {
   readonly key: { readonly service: string; readonly environment: 'default' };
   readonly stateDir: string;
   readonly store: SqliteStateStore;
@@ -57,18 +50,11 @@ export interface ContainerWorld {
    * What `switchyard deploy --image <repository>:<version>` sends: the spec
    * with that image, and the version taken from its tag.
    */
-  deployment(
-    version: string,
-    options?: ContainerSpecOptions,
-  ): { spec: ResolvedSpec; version: string };
-  rollout(id: number): Rollout;
-  phase(id: number): string | undefined;
-  finished(id: number): Promise<Rollout>;
+  deployment(version: string, options?: WorldSpecOptions): { spec: ResolvedSpec; version: string };
   /** Ids of this service's containers on the engine, running or not, sorted. */
   containers(filter?: string): Promise<string[]>;
   /** The container ids the store's instances name, sorted. */
   storedContainers(): string[];
-  startController(holderId: string): Promise<Controller>;
   dispose(): Promise<void>;
 }
 
@@ -84,22 +70,13 @@ export async function createContainerWorld(): Promise<ContainerWorld> {
   const key = { service: `web-${process.pid}`, environment: 'default' } as const;
   const repository = `localhost/switchyard-test-web-${process.pid}`;
   const images: string[] = [];
-  const rollout = (id: number): Rollout => store.getRollout(id) as Rollout;
-
-  const specText = (options: ContainerSpecOptions) =>
-    [
-      `service: ${key.service}`,
-      'runtime:',
-      '  type: container',
-      `  image: ${repository}:unset`,
-      `  port: ${WEB_PORT}`,
-      '  stopTimeout: 5s',
-      `replicas: ${options.replicas ?? 2}`,
-      `healthCheck: { interval: 200ms, timeout: 150ms, healthyThreshold: 2, startupTimeout: ${options.startupTimeout ?? '60s'} }`,
-      `router: { listen: ${listen}, preview: ${preview}, drainTimeout: 5s }`,
-      `strategy: ${options.strategy ?? '{ blueGreen: { scaleDownDelay: 1s } }'}`,
-      options.extra ?? '',
-    ].join('\n');
+  const runtimeLines = [
+    'runtime:',
+    '  type: container',
+    `  image: ${repository}:unset`,
+    `  port: ${WEB_PORT}`,
+    '  stopTimeout: 5s',
+  ];
 
   return {
     key,
@@ -118,19 +95,14 @@ export async function createContainerWorld(): Promise<ContainerWorld> {
     },
     deployment(version, options = {}) {
       const image = `${repository}:${version}`;
-      const spec = withImage(
-        parseSpec({ text: specText(options), file: 'switchyard.yaml', env: {} }),
-        image,
+      const text = worldSpecText(
+        { service: key.service, runtime: runtimeLines, listen, preview },
+        options,
       );
+      const spec = withImage(parseSpec({ text, file: 'switchyard.yaml', env: {} }), image);
       return { spec, version: deployVersion({ image, spec }) };
     },
-    rollout,
-    phase: (id) => (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase,
-    finished: (id) =>
-      until(() => {
-        const r = rollout(id);
-        return isFinal(r.status) && r;
-      }),
+    ...rolloutQueries(store, key),
     containers: (filter) =>
       containersWithLabel(engine, filter ?? `${LABEL.service}=${key.service}`),
     storedContainers: () =>
@@ -139,18 +111,6 @@ export async function createContainerWorld(): Promise<ContainerWorld> {
         .map((i) => i.record.handle['containerId'])
         .filter((id): id is string => typeof id === 'string')
         .sort(),
-    async startController(holderId) {
-      const controller = new Controller({
-        store,
-        stateDir,
-        router: router.client,
-        runtimeFor: () => runtime,
-        holderId,
-        tickMs: 50,
-      });
-      await controller.start();
-      return controller;
-    },
     async dispose() {
       // The service's label is unique to this run: these are the containers it made.
       for (const id of await containersWithLabel(engine, `${LABEL.service}=${key.service}`)) {

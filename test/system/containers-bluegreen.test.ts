@@ -19,7 +19,14 @@ import { plannedRecord } from '../../src/controller/planned-instance.ts';
 import { describeContainer } from '../../src/runtime/container/container-plan.ts';
 import { LABEL } from '../../src/runtime/container/labels.ts';
 import { findFreePort } from '../../src/runtime/process/free-port.ts';
-import { expectOnly, startLiveLoad, until, versionAt } from './controller-harness.ts';
+import {
+  expectOnly,
+  startInProcessController,
+  startLiveLoad,
+  stopStarted,
+  until,
+  versionAt,
+} from './controller-harness.ts';
 import type { ContainerWorld } from './container-world.ts';
 import { createContainerWorld } from './container-world.ts';
 import { WEB_PORT } from './container-web-image.ts';
@@ -43,15 +50,10 @@ beforeAll(async () => {
   world = await createContainerWorld();
   await world.buildVersion('v1');
   await world.buildVersion('v2');
-  controller = await world.startController('containers-bluegreen');
+  controller = await startInProcessController(world, 'containers-bluegreen');
 });
 
-afterAll(async () => {
-  load?.stop();
-  await load?.done;
-  await controller?.stop();
-  await world?.dispose();
-});
+afterAll(() => stopStarted({ load, controller, world }));
 
 describe('containers: blue/green under load', () => {
   it('first deploy runs two containers of v1 and routes all traffic to them', async () => {
@@ -163,7 +165,7 @@ describe('containers: blue/green under load', () => {
     await world.engine.startContainer(orphan);
     expect(await world.containers()).toHaveLength(3);
 
-    controller = await world.startController('containers-bluegreen');
+    controller = await startInProcessController(world, 'containers-bluegreen');
     await controller.reconcileOnce();
     expect(await world.containers()).toEqual(before);
     expect(world.storedContainers()).toEqual(before);

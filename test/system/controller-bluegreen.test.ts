@@ -17,6 +17,7 @@ import {
   expectOnly,
   startInProcessController,
   startLiveLoad,
+  stopStarted,
   until,
   versionAt,
 } from './controller-harness.ts';
@@ -47,12 +48,7 @@ beforeAll(async () => {
   controller = await startInProcessController(world, 'controller-under-test');
 });
 
-afterAll(async () => {
-  load?.stop();
-  await load?.done;
-  await controller?.stop();
-  await world?.dispose();
-});
+afterAll(() => stopStarted({ load, controller, world }));
 
 describe('controller: blue/green under load', () => {
   it('first deploy starts v1, waits for health and routes 100%', async () => {

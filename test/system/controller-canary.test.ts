@@ -9,7 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/controller.ts';
 import type { LoadRun } from '../../src/demo/load-generator.ts';
-import { Reason } from '../../src/rollout/reasons.ts';
+import {
+  canarySpecOptions,
+  expectAbortedByAnalysis,
+  expectPromoted,
+  otherFailures,
+} from './canary-support.ts';
 import type { ControllerWorld } from './controller-harness.ts';
 import {
   KEY,
@@ -17,6 +22,7 @@ import {
   expectOnly,
   startInProcessController,
   startLiveLoad,
+  stopStarted,
   until,
 } from './controller-harness.ts';
 
@@ -24,19 +30,9 @@ let world: ControllerWorld;
 let controller: Controller;
 let load: LoadRun;
 
-const TEMPLATES = [
-  'analysis:',
-  '  templates:',
-  '    errors: { interval: 1s, count: 2, metrics: [ { successRate: { min: 0.95 } } ] }',
-  '    latency: { interval: 1s, count: 3, metrics: [ { latencyP99: { max: 250ms } } ] }',
-  '    vsStable: { interval: 1s, count: 1, metrics: [ { compareWithStable: {} } ] }',
-].join('\n');
-
 function canarySpec(strategy: string, env = '') {
-  return world.spec({
-    strategy,
-    extra: `${TEMPLATES}\n${env === '' ? '' : `env: { ${env} }`}`,
-  });
+  const templates = ['errors', 'latency', 'vsStable'] as const;
+  return world.spec(canarySpecOptions({ strategy, templates, env }));
 }
 
 async function deploy(version: string, spec: ReturnType<typeof canarySpec>): Promise<number> {
@@ -44,26 +40,12 @@ async function deploy(version: string, spec: ReturnType<typeof canarySpec>): Pro
   return view.id;
 }
 
-/** Failures of the load other than the app's own 500s from `version`. */
-function otherFailures(version: string): string[] {
-  return load.snapshot().failures.filter((failure) => failure !== `HTTP 500 from ${version}`);
-}
-
-function events(id: number, type: string) {
-  return world.store.listEvents({ ...KEY, rolloutId: id }).filter((event) => event.type === type);
-}
-
 beforeAll(async () => {
   world = await createWorld();
   controller = await startInProcessController(world, 'canary-controller');
 });
 
-afterAll(async () => {
-  load?.stop();
-  await load?.done;
-  await controller?.stop();
-  await world?.dispose();
-});
+afterAll(() => stopStarted({ load, controller, world }));
 
 describe('controller: canary with analysis, under load', () => {
   it('first deploy of v1 takes all traffic', async () => {
@@ -81,21 +63,16 @@ describe('controller: canary with analysis, under load', () => {
       ),
     );
     await until(() => world.rollout(id).weights.some((w) => w.weight === 25));
-    const done = await world.finished(id);
-    expect(done.status).toBe('succeeded');
-    expect(done.weights).toEqual([{ pool: 'green', weight: 100 }]);
-    expect(await expectOnly(load, 'v2')).toEqual({ v2: expect.any(Number) });
-    expect(load.snapshot().failed).toBe(0);
+    await expectPromoted({ world, load, id }, 'v2');
     // The inline analysis measured twice and passed; each measurement is an event.
-    const measured = events(id, 'analysis.measurement').filter(
-      (e) => e.data?.['template'] === 'errors',
-    );
+    const measured = world
+      .events(id, 'analysis.measurement')
+      .filter((e) => e.data?.['template'] === 'errors');
     expect(measured).toHaveLength(2);
     expect(measured.every((e) => e.data?.['phase'] === 'successful')).toBe(true);
-    const verdicts = events(id, 'analysis.verdict').map((e) => [
-      e.data?.['template'],
-      e.data?.['verdict'],
-    ]);
+    const verdicts = world
+      .events(id, 'analysis.verdict')
+      .map((e) => [e.data?.['template'], e.data?.['verdict']]);
     expect(verdicts).toContainEqual(['errors', 'successful']);
     const status = await controller.status(KEY);
     expect(status.rollout?.analysis.map((a) => [a.run, a.template])).toEqual([
@@ -112,16 +89,12 @@ describe('controller: canary with analysis, under load', () => {
         'FAIL_RATE: "0.2"',
       ),
     );
-    const done = await world.finished(id);
-    expect(done.status).toBe('failed');
-    expect(done.reason).toBe(Reason.AnalysisFailed);
-    expect(done.message).toMatch(/error rate/i);
-    expect(await expectOnly(load, 'v2')).toEqual({ v2: expect.any(Number) });
+    await expectAbortedByAnalysis({ world, load, id }, { because: /error rate/i, stable: 'v2' });
     // Clients saw the canary's own 500s while it took traffic, and nothing else.
-    expect(otherFailures('v3')).toEqual([]);
+    expect(otherFailures(load, 'v3')).toEqual([]);
     expect(load.snapshot().failures.length).toBeGreaterThan(0);
     expect(world.store.listInstances(KEY).map((i) => i.record.version)).toEqual(['v2', 'v2']);
-    const verdict = events(id, 'analysis.verdict');
+    const verdict = world.events(id, 'analysis.verdict');
     expect(verdict.map((e) => e.data?.['verdict'])).toEqual(['failed']);
   });
 
@@ -134,11 +107,7 @@ describe('controller: canary with analysis, under load', () => {
         'DELAY_MS: "400"',
       ),
     );
-    const done = await world.finished(id);
-    expect(done.status).toBe('failed');
-    expect(done.reason).toBe(Reason.AnalysisFailed);
-    expect(done.message).toMatch(/latencyP99/);
-    expect(await expectOnly(load, 'v2')).toEqual({ v2: expect.any(Number) });
+    await expectAbortedByAnalysis({ world, load, id }, { because: /latencyP99/, stable: 'v2' });
     expect(load.snapshot().failed).toBe(before);
   });
 

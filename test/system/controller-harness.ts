@@ -22,18 +22,49 @@ import { spawnRouter } from '../../src/router/spawn-router.ts';
 import type { RouterProcess } from '../../src/router/spawn-router.ts';
 import { findFreePort } from '../../src/runtime/process/free-port.ts';
 import { ProcessRuntime } from '../../src/runtime/process/process-runtime.ts';
+import { stopRecordedProcesses } from '../../src/runtime/process/stop-recorded.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 import type { ResolvedSpec } from '../../src/spec/index.ts';
 import { openStateStore } from '../../src/state/open-state-store.ts';
 import { isFinal } from '../../src/state/index.ts';
 import type { SqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.ts';
-import type { Rollout } from '../../src/state/store.ts';
+import type { Rollout, ServiceEnv, StoredEvent } from '../../src/state/store.ts';
 import { httpAppCommand } from '../support/apps.ts';
 import { runningProcesses } from '../support/processes.ts';
+import { worldSpecText } from '../support/world-spec.ts';
+import type { WorldSpecOptions } from '../support/world-spec.ts';
 
 export const KEY = { service: 'shop', environment: 'default' } as const;
 
-export interface ControllerWorld {
+/** What the worlds (this one and container-world.ts) read about a rollout from their store. */
+export interface RolloutQueries {
+  /** The stored rollout (it must exist). */
+  rollout(id: number): Rollout;
+  /** The blue/green phase the rollout's data records, if any. */
+  phase(id: number): string | undefined;
+  /** Waits until the rollout has ended (succeeded, failed, aborted or rolled back). */
+  finished(id: number): Promise<Rollout>;
+  /** The rollout's events of one type. */
+  events(id: number, type: string): StoredEvent[];
+}
+
+export function rolloutQueries(store: SqliteStateStore, key: ServiceEnv): RolloutQueries {
+  const rollout = (id: number): Rollout => store.getRollout(id) as Rollout;
+  return {
+    rollout,
+    phase: (id) => (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase,
+    finished: (id) =>
+      until(() => {
+        const r = rollout(id);
+        return isFinal(r.status) && r;
+      }),
+    events: (id, type) =>
+      store.listEvents({ ...key, rolloutId: id }).filter((event) => event.type === type),
+  };
+}
+
+export interface ControllerWorld extends RolloutQueries {
   readonly stateDir: string;
   readonly store: SqliteStateStore;
   readonly router: RouterProcess;
@@ -41,23 +72,14 @@ export interface ControllerWorld {
   readonly listen: number;
   readonly preview: number;
   spec(options?: SpecOptions): ResolvedSpec;
-  /** The stored rollout (it must exist). */
-  rollout(id: number): Rollout;
-  /** The blue/green phase the rollout's data records, if any. */
-  phase(id: number): string | undefined;
-  /** Waits until the rollout has ended (succeeded, failed, aborted or rolled back). */
-  finished(id: number): Promise<Rollout>;
   dispose(): Promise<void>;
 }
 
-export interface SpecOptions {
-  readonly strategy?: string;
+export interface SpecOptions extends WorldSpecOptions {
+  /** Hook lines, e.g. `hooks: { preDeploy: "…" }`. */
   readonly hooks?: string;
+  /** Default the test app (test/support/apps.ts). */
   readonly command?: string;
-  readonly startupTimeout?: string;
-  readonly replicas?: number;
-  /** Extra top-level spec lines, e.g. `secrets: [X]`. */
-  readonly extra?: string;
 }
 
 export async function createWorld(): Promise<ControllerWorld> {
@@ -68,7 +90,6 @@ export async function createWorld(): Promise<ControllerWorld> {
   const listen = await findFreePort('127.0.0.1');
   let preview = await findFreePort('127.0.0.1');
   while (preview === listen) preview = await findFreePort('127.0.0.1');
-  const rollout = (id: number): Rollout => store.getRollout(id) as Rollout;
   return {
     stateDir,
     store,
@@ -76,38 +97,19 @@ export async function createWorld(): Promise<ControllerWorld> {
     runtime,
     listen,
     preview,
-    spec(options = {}) {
-      const command = options.command ?? httpAppCommand;
-      const text = [
-        'service: shop',
-        `runtime: { type: process, command: ${JSON.stringify(command)} }`,
-        `replicas: ${options.replicas ?? 2}`,
-        `healthCheck: { interval: 200ms, timeout: 150ms, healthyThreshold: 2, startupTimeout: ${options.startupTimeout ?? '60s'} }`,
-        `router: { listen: ${listen}, preview: ${preview}, drainTimeout: 5s }`,
-        `strategy: ${options.strategy ?? '{ blueGreen: { scaleDownDelay: 1s } }'}`,
-        options.hooks ?? '',
-        options.extra ?? '',
-      ].join('\n');
+    spec({ command = httpAppCommand, hooks = '', extra = '', ...options } = {}) {
+      const runtimeLine = `runtime: { type: process, command: ${JSON.stringify(command)} }`;
+      const text = worldSpecText(
+        { service: KEY.service, runtime: [runtimeLine], listen, preview },
+        { ...options, extra: `${hooks}\n${extra}` },
+      );
       return parseSpec({ text, file: 'switchyard.yaml', env: {} });
     },
-    rollout,
-    phase: (id) => (rollout(id).data as { strategy?: { phase?: string } }).strategy?.phase,
-    finished: (id) =>
-      until(() => {
-        const r = rollout(id);
-        return isFinal(r.status) && r;
-      }),
+    ...rolloutQueries(store, KEY),
     async dispose() {
       // Every instance the store still knows, stopped by its recorded identity.
-      await Promise.allSettled(
-        store
-          .listInstances()
-          .map(({ record }) =>
-            record.handle['pid'] === undefined
-              ? Promise.resolve()
-              : runtime.stop(record, { timeoutMs: 2_000 }),
-          ),
-      );
+      const records = store.listInstances().map((instance) => instance.record);
+      await stopRecordedProcesses(runtime, records, { timeoutMs: 2_000 });
       store.close();
       await router.stop();
       await rm(stateDir, { recursive: true, force: true });
@@ -165,9 +167,9 @@ export async function expectOnly(
   return delta;
 }
 
-/** A Controller in this process on the world's store, router and runtime, started. */
+/** A Controller in this process on a world's store, router and runtime (processes or containers), started. */
 export async function startInProcessController(
-  world: ControllerWorld,
+  world: Pick<ControllerWorld, 'store' | 'stateDir' | 'router'> & { readonly runtime: Runtime },
   holderId: string,
 ): Promise<Controller> {
   const controller = new Controller({
@@ -241,6 +243,22 @@ export async function startControllerProcess(
       await exited;
     },
   };
+}
+
+/**
+ * A test file's afterAll: stops the load and waits for its last requests,
+ * then the controller, then the world. Each may be missing (a beforeAll that
+ * failed started less).
+ */
+export async function stopStarted(started: {
+  readonly load?: LoadRun | undefined;
+  readonly controller?: Controller | undefined;
+  readonly world?: { dispose(): Promise<void> } | undefined;
+}): Promise<void> {
+  started.load?.stop();
+  await started.load?.done;
+  await started.controller?.stop();
+  await started.world?.dispose();
 }
 
 /** Steady load through the router: 4 loops, 5 ms apart, bounded at 10 minutes. */

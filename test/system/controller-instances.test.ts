@@ -19,6 +19,7 @@ import {
   createWorld,
   startInProcessController,
   startLiveLoad,
+  stopStarted,
   until,
 } from './controller-harness.ts';
 
@@ -31,12 +32,7 @@ beforeAll(async () => {
   controller = await startInProcessController(world, 'instances-test');
 });
 
-afterAll(async () => {
-  load?.stop();
-  await load?.done;
-  await controller?.stop();
-  await world?.dispose();
-});
+afterAll(() => stopStarted({ load, controller, world }));
 
 function blueRecords(): InstanceRecord[] {
   return world.store

@@ -1,6 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useLoopbackServers } from '../../../test/support/loopback-server.ts';
 import type { WindowQuery } from '../../router/admin/types.ts';
 import { RouterMetrics } from '../../router/metrics/router-metrics.ts';
 import type { DurationString } from '../../spec/duration.ts';
@@ -13,10 +12,7 @@ const NOW = NOW_MS / 1000;
 /** A duration as the resolved spec holds it. */
 const duration = (text: string) => text as DurationString;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const serve = useLoopbackServers();
 
 function context(overrides: Partial<ObserveContext> = {}): {
   context: ObserveContext;
@@ -53,17 +49,8 @@ function context(overrides: Partial<ObserveContext> = {}): {
 }
 
 /** An HTTP server that never answers. */
-async function silentServer(): Promise<string> {
-  const server = http.createServer(() => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+function silentServer(): Promise<string> {
+  return serve(() => undefined);
 }
 
 describe('observe', () => {

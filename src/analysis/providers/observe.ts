@@ -6,8 +6,8 @@
  */
 import { durationMs } from '../../spec/duration.ts';
 import type { MetricSpec } from '../../spec/schema/analysis.ts';
-import { metricKind, type MetricKind } from '../thresholds.ts';
-import type { Observation } from '../types.ts';
+import { isWindowMetric, metricKind, type MetricKind } from '../thresholds.ts';
+import type { AnalysisSubject, Observation } from '../types.ts';
 import { runCheckCommand } from './command.ts';
 import { describeFailure, errorObservation } from './failure.ts';
 import { queryPrometheus } from './prometheus.ts';
@@ -20,20 +20,8 @@ import {
 } from './router-window.ts';
 import { callWebhook } from './webhook.ts';
 
-/** Everything a provider may need about the rollout being judged. */
-export interface ObserveContext {
-  readonly service: string;
-  readonly environment: string;
-  /** The revision number being rolled out. */
-  readonly revision: number;
-  readonly version: string;
-  /** The judged pool: the canary, or blue/green's preview pool. */
-  readonly pool: string;
-  /** The pool serving the current version; null when there is none (a first deploy). */
-  readonly stablePool: string | null;
-  /** The analysis template's name and the metric's index in its `metrics`. */
-  readonly template: string;
-  readonly metricIndex: number;
+/** Everything a provider may need about the rollout being judged: what it judges, and how to reach it. */
+export interface ObserveContext extends AnalysisSubject {
   /** The router's windows (RouterAdminClient). */
   readonly window: WindowSource;
   /** The seconds this interval measures from the router's windows. */
@@ -97,14 +85,8 @@ async function dispatch(
     span: context.span,
     signal: context.signal,
   };
+  if (isWindowMetric(kind)) return observePoolWindow(windowOptions);
   switch (kind) {
-    case 'successRate':
-    case 'errorRate':
-    case 'latencyP50':
-    case 'latencyP95':
-    case 'latencyP99':
-    case 'requestRate':
-      return observePoolWindow(windowOptions);
     case 'compareWithStable':
       if (context.stablePool === null)
         return unchanged(

@@ -3,9 +3,8 @@
  * the answer shapes, and failures. test/system/analysis-prometheus.test.ts
  * runs it against a real Prometheus.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { refusedUrl, useLoopbackServers } from '../../../test/support/loopback-server.ts';
 import { fillPlaceholders, queryPrometheus, type PlaceholderValues } from './prometheus.ts';
 
 const values: PlaceholderValues = {
@@ -17,10 +16,7 @@ const values: PlaceholderValues = {
   routerService: 'shop/live',
 };
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const serve = useLoopbackServers();
 
 /** Answers every request with `status` and `body`; records the queries asked. */
 async function fakePrometheus(
@@ -28,7 +24,7 @@ async function fakePrometheus(
   body: unknown,
 ): Promise<{ address: string; queries: string[] }> {
   const queries: string[] = [];
-  const server = http.createServer((request, response) => {
+  const address = await serve((request, response) => {
     const url = new URL(request.url!, 'http://x');
     queries.push(`${url.pathname} ${url.searchParams.get('query')}`);
     if (body === undefined) return; // hang
@@ -36,15 +32,7 @@ async function fakePrometheus(
       .writeHead(status, { 'content-type': 'application/json' })
       .end(typeof body === 'string' ? body : JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { address: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queries };
+  return { address, queries };
 }
 
 const vector = (...samples: Array<[Record<string, string>, string]>) => ({
@@ -166,10 +154,7 @@ describe('queryPrometheus', () => {
       kind: 'error',
       message: `The query to Prometheus at ${hung.address} timed out after 200ms.`,
     });
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = await refusedUrl();
     expect(await queryPrometheus({ query: 'up', address: closed, placeholders: values })).toEqual({
       kind: 'error',
       message: `Cannot reach Prometheus at ${closed} (ECONNREFUSED).`,

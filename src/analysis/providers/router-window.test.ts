@@ -41,6 +41,16 @@ class FakeRouter implements WindowSource {
 
 const first: SpanRequest = { afterSecond: null, seconds: 5 };
 
+/** What each test reads: the canary pool of SERVICE from `source`, over `span`. */
+function canaryWindow(source: WindowSource, span: SpanRequest = first) {
+  return { source, routerService: SERVICE, pool: 'canary', span };
+}
+
+/** The canary compared with the pool `stable` over `span`. */
+function compareCanary(source: WindowSource, span: SpanRequest = first) {
+  return observeComparison({ ...canaryWindow(source, span), stablePool: 'stable' });
+}
+
 describe('observePoolWindow', () => {
   it('measures the last complete seconds first, then each second after the last one consumed', async () => {
     const router = new FakeRouter();
@@ -49,12 +59,7 @@ describe('observePoolWindow', () => {
       router.tick();
     }
     router.send('canary', 99); // the current second: still filling, not measured
-    const one = await observePoolWindow({
-      source: router,
-      routerService: SERVICE,
-      pool: 'canary',
-      span: first,
-    });
+    const one = await observePoolWindow(canaryWindow(router));
     expect(one).toEqual({
       observation: {
         kind: 'window',
@@ -78,12 +83,9 @@ describe('observePoolWindow', () => {
     router.tick(); // the 99 requests' second is complete now
     router.send('canary', 7);
     router.tick();
-    const two = await observePoolWindow({
-      source: router,
-      routerService: SERVICE,
-      pool: 'canary',
-      span: { afterSecond: one.throughSecond, seconds: 5 },
-    });
+    const two = await observePoolWindow(
+      canaryWindow(router, { afterSecond: one.throughSecond, seconds: 5 }),
+    );
     expect(router.queries[1]).toEqual({
       service: SERVICE,
       pool: 'canary',
@@ -100,12 +102,9 @@ describe('observePoolWindow', () => {
   it('measures nothing, and consumes nothing, when no second has completed since the last', async () => {
     const router = new FakeRouter();
     router.send('canary', 5);
-    const measured = await observePoolWindow({
-      source: router,
-      routerService: SERVICE,
-      pool: 'canary',
-      span: { afterSecond: NOW - 1, seconds: 5 },
-    });
+    const measured = await observePoolWindow(
+      canaryWindow(router, { afterSecond: NOW - 1, seconds: 5 }),
+    );
     expect(measured).toEqual({
       observation: {
         kind: 'window',
@@ -133,12 +132,9 @@ describe('observePoolWindow', () => {
           }),
         ),
     };
-    const measured = await observePoolWindow({
-      source,
-      routerService: SERVICE,
-      pool: 'canary',
-      span: { afterSecond: NOW, seconds: 5 },
-    });
+    const measured = await observePoolWindow(
+      canaryWindow(source, { afterSecond: NOW, seconds: 5 }),
+    );
     expect(measured).toEqual({
       observation: {
         kind: 'error',
@@ -162,12 +158,7 @@ describe('observePoolWindow', () => {
           rps: 0.2,
         }) as unknown as WindowStats,
     };
-    const measured = await observePoolWindow({
-      source,
-      routerService: SERVICE,
-      pool: 'canary',
-      span: first,
-    });
+    const measured = await observePoolWindow(canaryWindow(source));
     expect(measured.observation).toMatchObject({
       kind: 'error',
       message: expect.stringContaining('Restart it (switchyard down, then switchyard up)'),
@@ -178,13 +169,7 @@ describe('observePoolWindow', () => {
   it('stops waiting for the router when the run is cancelled', async () => {
     const controller = new AbortController();
     const source: WindowSource = { window: () => new Promise(() => undefined) };
-    const pending = observePoolWindow({
-      source,
-      routerService: SERVICE,
-      pool: 'canary',
-      span: first,
-      signal: controller.signal,
-    });
+    const pending = observePoolWindow({ ...canaryWindow(source), signal: controller.signal });
     controller.abort();
     expect((await pending).observation).toEqual({
       kind: 'error',
@@ -203,13 +188,7 @@ describe('observeComparison', () => {
       router.send('canary', 10, { ms: 200 }); // half the canary is slow
       router.tick();
     }
-    const measured = await observeComparison({
-      source: router,
-      routerService: SERVICE,
-      pool: 'canary',
-      stablePool: 'stable',
-      span: first,
-    });
+    const measured = await compareCanary(router);
     const span = { from: NOW + 1, to: NOW + 5 };
     const p95 = router.metrics.window({ service: SERVICE, pool: 'stable', ...span }).p95!;
     expect(p95).toBeCloseTo(10, 0);
@@ -234,13 +213,7 @@ describe('observeComparison', () => {
     const router = new FakeRouter();
     router.send('canary', 10, { ms: 500 });
     router.tick();
-    const measured = await observeComparison({
-      source: router,
-      routerService: SERVICE,
-      pool: 'canary',
-      stablePool: 'stable',
-      span: first,
-    });
+    const measured = await compareCanary(router);
     expect(measured.observation).toMatchObject({
       kind: 'comparison',
       canary: { requests: 10, slow: 0 },
@@ -254,13 +227,7 @@ describe('observeComparison', () => {
     const router = new FakeRouter();
     router.send('stable', 10);
     router.send('canary', 10);
-    const measured = await observeComparison({
-      source: router,
-      routerService: SERVICE,
-      pool: 'canary',
-      stablePool: 'stable',
-      span: { afterSecond: NOW - 1, seconds: 5 },
-    });
+    const measured = await compareCanary(router, { afterSecond: NOW - 1, seconds: 5 });
     expect(measured).toMatchObject({
       observation: { kind: 'comparison', canary: { requests: 0 }, stable: { requests: 0 } },
       throughSecond: NOW - 1,
@@ -278,13 +245,7 @@ describe('observeComparison', () => {
         return query.pool === 'canary' ? { ...stats, from: stats.from + 1 } : stats;
       },
     };
-    const measured = await observeComparison({
-      source: shifted,
-      routerService: SERVICE,
-      pool: 'canary',
-      stablePool: 'stable',
-      span: { afterSecond: NOW - 5, seconds: 5 },
-    });
+    const measured = await compareCanary(shifted, { afterSecond: NOW - 5, seconds: 5 });
     expect(measured.observation).toMatchObject({
       kind: 'error',
       message: expect.stringMatching(

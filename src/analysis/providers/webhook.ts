@@ -6,7 +6,7 @@
  * an error, not a failure: the judge counts those separately.
  */
 import { request } from 'undici';
-import type { Observation } from '../types.ts';
+import type { AnalysisSubject, Observation } from '../types.ts';
 import { excerpt, readBounded } from './bounded-body.ts';
 import { deadline } from './deadline.ts';
 import { describeFailure, errorObservation } from './failure.ts';
@@ -15,22 +15,8 @@ export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** Enough of the answer to quote its start in the measurement. */
 const READ_BYTES = 4096;
 
-/** The JSON body the webhook receives. */
-export interface WebhookPayload {
-  readonly service: string;
-  readonly environment: string;
-  /** The revision number being rolled out (per service and environment: 1, 2, 3…). */
-  readonly revision: number;
-  readonly version: string;
-  /** The pool under analysis (the canary, or blue/green's preview pool). */
-  readonly pool: string;
-  /** The pool serving the current version; null when there is none (a first deploy). */
-  readonly stablePool: string | null;
-  /** The analysis template's name. */
-  readonly template: string;
-  /** The metric's index in the template's `metrics` list. */
-  readonly metricIndex: number;
-}
+/** The JSON body the webhook receives: what the metric judges. */
+export type WebhookPayload = AnalysisSubject;
 
 export interface WebhookOptions {
   readonly url: string;

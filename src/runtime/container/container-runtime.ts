@@ -11,7 +11,6 @@
  * (kept-files.ts), then removes the container; `inspect` and `logs` still
  * answer from what was kept.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SwitchyardError } from '../../errors.ts';
 import { findFreePort } from '../process/free-port.ts';
 import { readLogLines } from '../process/log-reader.ts';
@@ -24,6 +23,9 @@ import type {
   Runtime,
   StopResult,
 } from '../runtime.ts';
+import { checkSafeNames } from '../safe-names.ts';
+import { startedRecord } from '../started-record.ts';
+import { waitUntil } from '../wait-until.ts';
 import { ContainerEngine } from './container-engine.ts';
 import type { ContainerEngineOptions } from './container-engine.ts';
 import { containerHandleOf, shortId } from './container-handle.ts';
@@ -41,9 +43,6 @@ export const CONTAINER_RUNTIME_TYPE = 'container';
 const EXIT_POLL_MS = 50;
 /** Log lines kept under the state directory when a container is removed. */
 export const KEPT_LOG_LINES = 1000;
-
-/** Names that become container names and path segments. */
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface ContainerRuntimeOptions extends ContainerEngineOptions {
   /** What is kept of removed containers goes under `<stateDir>/logs/`. */
@@ -100,19 +99,13 @@ export class ContainerRuntime implements Runtime {
       image: launch.image,
       stopTimeoutMs: request.stopTimeoutMs,
     };
-    return {
-      instanceId: request.instanceId,
+    return startedRecord(request, {
       runtime: this.type,
-      service: request.service,
-      environment: request.environment,
-      revision: request.revision,
-      version: request.version,
-      pool: request.pool,
       host: PUBLISH_HOST,
       port: hostPort,
       startedAt: new Date().toISOString(),
       handle: { ...handle },
-    };
+    });
   }
 
   async inspect(record: InstanceRecord): Promise<InstanceStatus> {
@@ -209,14 +202,12 @@ export class ContainerRuntime implements Runtime {
     return info.Config.Labels?.[LABEL.instance] === record.instanceId ? info : undefined;
   }
 
-  async #waitForExit(containerId: string, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  #waitForExit(containerId: string, timeoutMs: number): Promise<boolean> {
+    const exited = async () => {
       const info = await this.engine.inspectContainer(containerId);
-      if (info === undefined || !isRunning(info.State)) return true;
-      if (Date.now() >= deadline) return false;
-      await sleep(EXIT_POLL_MS);
-    }
+      return info === undefined || !isRunning(info.State);
+    };
+    return waitUntil(exited, { timeoutMs, everyMs: EXIT_POLL_MS });
   }
 
   /** Keeps the exit code and last lines of an ended container, then removes it. */
@@ -252,17 +243,6 @@ function checkRequest(request: InstanceRequest): ContainerLaunch {
       `Cannot start instance ${request.instanceId} with the container runtime: the request names no image. Set runtime.image in switchyard.yaml.`,
     );
   }
-  for (const [field, value] of [
-    ['service', request.service],
-    ['environment', request.environment],
-    ['instanceId', request.instanceId],
-  ] as const) {
-    if (!SAFE_NAME.test(value)) {
-      throw new SwitchyardError(
-        'RUNTIME_START_FAILED',
-        `Cannot start an instance with ${field} "${value}": it becomes part of a container name and a file path, so use only letters, digits, '.', '_' and '-', starting with a letter or digit.`,
-      );
-    }
-  }
+  checkSafeNames(request, 'a container name and a file path');
   return request.container;
 }

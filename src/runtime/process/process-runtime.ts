@@ -13,6 +13,9 @@
  */
 import { inheritedEnvironment } from '../inherited-environment.ts';
 import { instanceVariables } from '../instance-variables.ts';
+import { checkSafeNames } from '../safe-names.ts';
+import { startedRecord } from '../started-record.ts';
+import { waitUntil } from '../wait-until.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -50,9 +53,6 @@ const EXIT_POLL_MS = 25;
  * how long `inspect` and `stop` wait for it while the supervisor still runs.
  */
 const EXIT_RECORD_WAIT_MS = 3000;
-
-/** Names that become path segments must not climb out of the state directory. */
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface ProcessRuntimeOptions {
   /** Logs and exit records go under `<stateDir>/logs/`. */
@@ -175,20 +175,14 @@ export class ProcessRuntime implements Runtime {
       exitPath,
       stopTimeoutMs: request.stopTimeoutMs,
     };
-    return {
-      instanceId: request.instanceId,
+    return startedRecord(request, {
       runtime: this.type,
-      service: request.service,
-      environment: request.environment,
-      revision: request.revision,
-      version: request.version,
-      pool: request.pool,
       host: this.host,
       port,
       startedAt,
       handle: { ...handle },
       logPath,
-    };
+    });
   }
 
   async inspect(record: InstanceRecord): Promise<InstanceStatus> {
@@ -212,7 +206,8 @@ export class ProcessRuntime implements Runtime {
     }
 
     signalGroup(handle.pid, 'SIGTERM');
-    const stopped = await waitUntil(() => !instanceAlive(handle), timeoutMs);
+    const exited = () => !instanceAlive(handle);
+    const stopped = await waitUntil(exited, { timeoutMs, everyMs: EXIT_POLL_MS });
     let killed = false;
     if (!stopped) {
       // Check again right before the SIGKILL: the PID may have been freed and reused.
@@ -220,7 +215,7 @@ export class ProcessRuntime implements Runtime {
         signalGroup(handle.pid, 'SIGKILL');
         killed = true;
       }
-      await waitUntil(() => !instanceAlive(handle), Number.POSITIVE_INFINITY);
+      await waitUntil(exited, { timeoutMs: Number.POSITIVE_INFINITY, everyMs: EXIT_POLL_MS });
     }
     return stopResultOf(await awaitExitRecord(handle), killed);
   }
@@ -249,18 +244,7 @@ function checkRequest(request: InstanceRequest): string {
       `Cannot start instance ${request.instanceId} with the process runtime: the request has no command. Set runtime.command in switchyard.yaml.`,
     );
   }
-  for (const [field, value] of [
-    ['service', request.service],
-    ['environment', request.environment],
-    ['instanceId', request.instanceId],
-  ] as const) {
-    if (!SAFE_NAME.test(value)) {
-      throw new SwitchyardError(
-        'RUNTIME_START_FAILED',
-        `Cannot start an instance with ${field} "${value}": it becomes part of a file path, so use only letters, digits, '.', '_' and '-', starting with a letter or digit.`,
-      );
-    }
-  }
+  checkSafeNames(request, 'a file path');
   return request.command;
 }
 
@@ -331,15 +315,6 @@ function groupOutlivesLeader(handle: ProcessHandle): boolean {
 /** The shell has exited, its group still has live members, and our supervisor still runs. */
 function strayGroupOfLiveSupervisor(handle: ProcessHandle): boolean {
   return isSameLiveProcess(supervisorIdentity(handle)) && groupOutlivesLeader(handle);
-}
-
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (done()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(EXIT_POLL_MS);
-  }
 }
 
 /** The exit record, waiting briefly while the supervisor is still writing it. */
