@@ -5,7 +5,7 @@ import { blueGreen, describeBlueGreen } from './blue-green.ts';
 import type { BlueGreenState } from './blue-green.ts';
 import { Reason } from './reasons.ts';
 import type { Topology } from './topology.ts';
-import { StrategyHarness, routingUpdates } from './strategy-harness.ts';
+import { StrategyHarness, routingUpdates, v1Live } from './strategy-harness.ts';
 
 function spec(strategy: string, extra = ''): ResolvedSpec {
   const text = [
@@ -21,11 +21,7 @@ function spec(strategy: string, extra = ''): ResolvedSpec {
 }
 
 const BG = '{ blueGreen: { scaleDownDelay: 30s } }';
-const V1_LIVE: Topology = {
-  pools: [{ name: 'blue', revision: 1, revisionId: 1, version: 'v1', replicas: 2 }],
-  weights: [{ pool: 'blue', weight: 100 }],
-  previewPool: null,
-};
+const V1_LIVE = v1Live('blue', 2);
 
 class Harness extends StrategyHarness<BlueGreenState> {
   constructor(options: { spec: ResolvedSpec; topology?: Topology }) {
@@ -86,8 +82,7 @@ describe('blue/green: a new version beside a live one', () => {
   /** Healthy and promoted: traffic switched, the old pool kept for scaleDownDelay. */
   function switched(h: Harness): void {
     healthy(h);
-    h.command('promote');
-    h.advance(100);
+    h.sendCommand('promote', 100);
   }
 
   it('starts the other colour at weight 0 and leaves traffic on the live pool', () => {
@@ -115,8 +110,7 @@ describe('blue/green: a new version beside a live one', () => {
   it('switches all traffic in one router update on promote, keeping the old pool at 0', () => {
     const h = started();
     healthy(h);
-    h.command('promote');
-    const actions = h.advance(100);
+    const actions = h.sendCommand('promote', 100);
     expect(routingUpdates(actions)).toBe(1);
     expect(h.weights()).toEqual({ green: 100, blue: 0 });
     expect(h.phase).toBe('scaleDownDelay');
@@ -144,8 +138,7 @@ describe('blue/green: a new version beside a live one', () => {
 
   it('a promote that comes while instances still start switches as soon as they are healthy', () => {
     const h = started();
-    h.command('promote');
-    h.advance(100);
+    h.sendCommand('promote', 100);
     expect(h.phase).toBe('waitingHealthy');
     expect(h.reasons.at(-1)).toBe(Reason.PromoteRequested);
     healthy(h);
@@ -170,21 +163,17 @@ describe('blue/green: a new version beside a live one', () => {
   it('pause holds autoPromote and the scale-down; resume lets them go', () => {
     const h = started('{ blueGreen: { autoPromote: 10s, scaleDownDelay: 5s } }');
     healthy(h);
-    h.command('pause');
-    h.advance(100);
+    h.sendCommand('pause', 100);
     expect(h.status).toBe('paused');
     expect(h.reasons.at(-1)).toBe(Reason.Paused);
     h.advance(60_000);
     expect(h.phase).toBe('awaitingPromote');
-    h.command('resume');
-    h.advance(100);
+    h.sendCommand('resume', 100);
     expect(h.phase).toBe('scaleDownDelay');
-    h.command('pause');
-    h.advance(100);
+    h.sendCommand('pause', 100);
     h.advance(60_000);
     expect(h.phase).toBe('scaleDownDelay');
-    h.command('resume');
-    h.advance(100);
+    h.sendCommand('resume', 100);
     expect(h.phase).toBe('scalingDown');
   });
 
@@ -208,8 +197,7 @@ describe('blue/green: a new version beside a live one', () => {
   it('abort before the switch keeps traffic on the live pool and removes the new one', () => {
     const h = started();
     healthy(h);
-    h.command('abort');
-    h.advance(100);
+    h.sendCommand('abort', 100);
     expect(h.weights()).toEqual({ blue: 100 });
     expect(h.topology.pools.map((p) => p.name)).toEqual(['blue']);
     h.dropPool('green');
@@ -223,8 +211,7 @@ describe('blue/green: a new version beside a live one', () => {
       'hooks: { postRollback: "echo back" }',
     );
     switched(h);
-    h.command('abort');
-    const actions = h.advance(10_000);
+    const actions = h.sendCommand('abort', 10_000);
     expect(routingUpdates(actions)).toBe(1);
     expect(h.weights()).toEqual({ blue: 100 });
     expect(actions).toContainEqual({ type: 'runHook', hook: 'postRollback' });
@@ -236,8 +223,7 @@ describe('blue/green: a new version beside a live one', () => {
   it('rollback within scaleDownDelay ends the rollout rolledBack', () => {
     const h = started();
     switched(h);
-    h.command('rollback');
-    h.advance(100);
+    h.sendCommand('rollback', 100);
     expect(h.weights()).toEqual({ blue: 100 });
     h.dropPool('green');
     h.advance(100);
@@ -250,8 +236,7 @@ describe('blue/green: a new version beside a live one', () => {
     switched(h);
     h.advance(100);
     expect(h.phase).toBe('scalingDown');
-    h.command('abort');
-    h.advance(100);
+    h.sendCommand('abort', 100);
     expect(h.reasons.at(-1)).toBe(Reason.CommandIgnored);
     expect(h.weights()).toEqual({ green: 100 });
   });
@@ -283,8 +268,7 @@ describe('blue/green: a new version beside a live one', () => {
   it('a failing prePromote leaves traffic where it was', () => {
     const h = started(BG, 'hooks: { prePromote: "false", postPromote: "true" }');
     healthy(h);
-    h.command('promote');
-    h.advance(100);
+    h.sendCommand('promote', 100);
     expect(h.phase).toBe('prePromote');
     h.hooks = { prePromote: { ok: false, detail: 'exit code 1' } };
     h.advance(100);
@@ -308,8 +292,7 @@ describe('blue/green: a new version beside a live one', () => {
     h.setPool('green', 2, 1);
     h.advance(100);
     expect(h.phase).toBe('awaitingPromote');
-    h.command('promote');
-    h.advance(100);
+    h.sendCommand('promote', 100);
     expect(h.phase).toBe('scalingUp');
     expect(h.topology.pools.find((p) => p.name === 'green')?.replicas).toBe(2);
     expect(h.weights()).toEqual({ blue: 100, green: 0 });
@@ -336,8 +319,7 @@ describe('blue/green: a new version beside a live one', () => {
   it('handles each command once, even if it is observed again', () => {
     const h = started();
     healthy(h);
-    h.command('pause');
-    h.advance(100);
+    h.sendCommand('pause', 100);
     const events = h.reasons.length;
     h.advance(100);
     h.advance(100);
@@ -414,8 +396,7 @@ describe('blue/green: pre- and post-promotion analysis', () => {
     expect(h.reasons.at(-1)).toBe(Reason.AnalysisInconclusive);
     h.advance(2_000);
     expect(h.phase).toBe('awaitingPromote');
-    h.command('promote');
-    h.advance(100);
+    h.sendCommand('promote', 100);
     expect(h.weights()).toEqual({ green: 100, blue: 0 });
   });
 
@@ -423,8 +404,7 @@ describe('blue/green: pre- and post-promotion analysis', () => {
     const h = preview(
       '{ blueGreen: { scaleDownDelay: 1s, postPromotionAnalysis: { templates: [smoke] } } }',
     );
-    h.command('promote');
-    const switched = h.advance(100);
+    const switched = h.sendCommand('promote', 100);
     expect(switched).toContainEqual(
       expect.objectContaining({ type: 'startAnalysis', run: 'postPromotion' }),
     );
@@ -444,8 +424,7 @@ describe('blue/green: pre- and post-promotion analysis', () => {
     const h = preview(
       '{ blueGreen: { scaleDownDelay: 1s, postPromotionAnalysis: { templates: [smoke] } } }',
     );
-    h.command('promote');
-    h.advance(100);
+    h.sendCommand('promote', 100);
     h.analysis['postPromotion'] = { verdict: 'successful', message: 'passed' };
     h.advance(1_000);
     expect(h.phase).toBe('scalingDown');

@@ -13,11 +13,24 @@
  */
 import { durationMs, effectiveStrategy } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
-import type { PoolWeight, RolloutStatus } from '../state/store.ts';
+import type { RolloutStatus } from '../state/store.ts';
 import type { Action, HookName } from './actions.ts';
+import { newPoolSteps } from './new-pool-steps.ts';
+import { finalStatus } from './outcome.ts';
+import type { Outcome } from './outcome.ts';
+import { describeSharedPhase, secondsLeft } from './phase-description.ts';
+import { defaultWait, phaseSteps } from './phase-steps.ts';
+import type { PhasedState } from './phase-steps.ts';
+import {
+  allTrafficTo,
+  besideStable,
+  stableWeights,
+  startAnalysisAction,
+  startPoolAction,
+} from './pool-actions.ts';
 import { Reason } from './reasons.ts';
 import type { Command, StrategyInput, StrategyStep } from './strategy.ts';
-import { countInstances, newPoolName, takeCommands } from './strategy-kit.ts';
+import { countInstances, haltIgnored, newPoolName, takeCommands } from './strategy-kit.ts';
 import { livePool } from './topology.ts';
 
 export const BLUE_GREEN_PHASES = [
@@ -39,24 +52,11 @@ export type BlueGreenPhase = (typeof BLUE_GREEN_PHASES)[number];
 export const PRE_PROMOTION_RUN = 'prePromotion';
 export const POST_PROMOTION_RUN = 'postPromotion';
 
-export interface Outcome {
-  readonly status: RolloutStatus;
-  readonly reason: Reason;
-  readonly message: string;
-}
-
-export interface BlueGreenState {
+export interface BlueGreenState extends PhasedState {
   readonly kind: 'blueGreen';
   readonly phase: BlueGreenPhase;
   /** Epoch ms at which the phase began (startupTimeout and scaleDownDelay count from here). */
   readonly phaseSince: number;
-  readonly newPool: string;
-  /** The pool live when the rollout began; null on a first deploy. */
-  readonly stable: {
-    readonly pool: string;
-    readonly revision: number;
-    readonly version: string;
-  } | null;
   readonly replicas: number;
   readonly previewReplicas: number;
   /** When autoPromote fires; null = wait for `promote`. */
@@ -65,43 +65,25 @@ export interface BlueGreenState {
   readonly promoteRequested: boolean;
   /** A pre- or post-promotion analysis ended inconclusive: waiting for `promote` to accept it. */
   readonly analysisInconclusive?: boolean;
-  readonly lastCommandId: number;
-  /** While the new pool is being removed: how the rollout ends once it is gone. */
-  readonly outcome: Outcome | null;
 }
 
 type Input = StrategyInput<BlueGreenState>;
 type Step = StrategyStep<BlueGreenState>;
 
-export function blueGreen(input: Input): Step {
-  if (input.state === undefined) return begin(input);
-  const { state, commands } = takeCommands(input.state, input.observations.commands, foldCommand);
-  const halt = commands.find((command) => command.name === 'abort' || command.name === 'rollback');
-  if (halt !== undefined) return abort(input, state, halt);
+const shared = phaseSteps<BlueGreenState>({
+  stepNumber: (state) => blueGreenStepNumber(state.phase),
+  statusOf,
+  waitOf,
+});
+const { to, record, stay, begin, gateOnHook, awaitStableGone, awaitNewGone, noteCommands } = shared;
+const { startNewPool, startPostDeploy, goLiveFirst } = newPoolSteps(shared);
 
-  const step = advance(input, state) ?? stay(input, state);
-  const transition = step.actions.some((action) => action.type === 'markStatus');
-  if (transition || state === input.state) return step;
-  // Only pause, resume or promote changed: record them, stay in the phase.
-  const last = commands[commands.length - 1] as Command;
-  const reason =
-    last.name === 'pause'
-      ? Reason.Paused
-      : last.name === 'resume'
-        ? Reason.Resumed
-        : Reason.PromoteRequested;
-  return {
-    ...step,
-    actions: [
-      ...step.actions,
-      {
-        type: 'markStatus',
-        status: statusOf(state),
-        reason,
-        message: `${last.name} requested by ${last.requestedBy}.`,
-      },
-    ],
-  };
+export function blueGreen(input: Input): Step {
+  if (input.state === undefined) return firstStep(input);
+  const taken = takeCommands(input.state, input.observations.commands, foldCommand);
+  if (taken.halt !== undefined) return abort(input, taken.state, taken.halt);
+  // Only pause, resume or promote changed the state: the step records them.
+  return noteCommands(input, taken, advance(input, taken.state) ?? stay(input, taken.state));
 }
 
 /** The step number the store keeps for a phase. */
@@ -114,43 +96,34 @@ function advance(input: Input, state: BlueGreenState): Step | undefined {
     case 'pending':
       return undefined;
     case 'preDeploy':
-      return gateOnHook(input, state, 'preDeploy', () => startNewPool(input, state));
+      return gate(input, state, 'preDeploy', () =>
+        startNewPool(input, state, state.previewReplicas),
+      );
     case 'waitingHealthy':
       return awaitHealthy(input, state, state.previewReplicas, () => afterHealthy(input, state));
     case 'postDeploy':
-      return gateOnHook(input, state, 'postDeploy', () => afterPostDeploy(input, state));
+      return gate(input, state, 'postDeploy', () => afterPostDeploy(input, state));
     case 'awaitingPromote':
       return awaitPromote(input, state);
     case 'prePromote':
-      return gateOnHook(input, state, 'prePromote', () => scaleUpOrSwitch(input, state));
+      return gate(input, state, 'prePromote', () => scaleUpOrSwitch(input, state));
     case 'scalingUp':
       return awaitHealthy(input, state, state.replicas, () => switchTraffic(input, state));
     case 'scaleDownDelay':
       return awaitScaleDown(input, state);
-    case 'scalingDown':
-      return awaitGone(input, state, state.stable, {
-        status: 'succeeded',
-        reason: Reason.RolloutSucceeded,
-        message: `${input.target.version} takes all traffic; the old pool is stopped.`,
-      });
+    case 'scalingDown': {
+      const message = `${input.target.version} takes all traffic; the old pool is stopped.`;
+      return awaitStableGone(input, state, message);
+    }
     case 'removingNew':
-      return awaitGone(
-        input,
-        state,
-        { pool: state.newPool, revision: input.target.revision, version: input.target.version },
-        state.outcome ?? {
-          status: 'failed',
-          reason: Reason.RolloutFailed,
-          message: 'The rollout failed.',
-        },
-      );
+      return awaitNewGone(input, state);
     case 'done':
       return undefined;
   }
 }
 
-function begin(input: Input): Step {
-  const { spec, topology, target, now } = input;
+function firstStep(input: Input): Step {
+  const { spec, topology, now } = input;
   const live = livePool(topology);
   const bg = blueGreenSpec(spec);
   const newPool = newPoolName(live?.name);
@@ -168,32 +141,11 @@ function begin(input: Input): Step {
     lastCommandId: 0,
     outcome: null,
   };
-  // Pools left over beside the live one (a cleanup that never ran) go first.
-  const leftovers: Action[] = topology.pools
-    .filter((pool) => pool.name !== live?.name)
-    .map((pool) => ({ type: 'removePool', pool: pool.name }));
-  if (spec.hooks.preDeploy !== undefined) {
-    return to(state, 'preDeploy', now, [...leftovers, { type: 'runHook', hook: 'preDeploy' }], {
-      reason: Reason.HookStarted,
-      message: `Running the preDeploy hook before ${target.version} starts.`,
-    });
-  }
-  const started = startNewPool(input, state);
-  return { ...started, actions: [...leftovers, ...started.actions] };
+  return begin(input, state, () => startNewPool(input, state, state.previewReplicas));
 }
 
-function startNewPool(input: Input, state: BlueGreenState): Step {
-  const { target } = input;
-  return to(
-    state,
-    'waitingHealthy',
-    input.now,
-    [startPool(input, state, state.previewReplicas), besideStable(state, null)],
-    {
-      reason: Reason.PoolStarting,
-      message: `Starting ${state.previewReplicas} instance(s) of ${target.version} (revision ${target.revision}) in pool ${state.newPool}; waiting for their health checks.`,
-    },
-  );
+function afterHealthy(input: Input, state: BlueGreenState): Step {
+  return startPostDeploy(input, state) ?? afterPostDeploy(input, state);
 }
 
 /** Every instance of the new pool healthy → next; startupTimeout → fail with the new pool removed. */
@@ -216,44 +168,9 @@ function awaitHealthy(
   return undefined;
 }
 
-function afterHealthy(input: Input, state: BlueGreenState): Step {
-  if (input.spec.hooks.postDeploy !== undefined) {
-    return to(
-      state,
-      'postDeploy',
-      input.now,
-      [besideStable(state, state.newPool), { type: 'runHook', hook: 'postDeploy' }],
-      {
-        reason: Reason.HookStarted,
-        message: `${input.target.version} is healthy; running the postDeploy hook before it takes traffic.`,
-      },
-    );
-  }
-  return afterPostDeploy(input, state);
-}
-
 function afterPostDeploy(input: Input, state: BlueGreenState): Step {
   const { target, now } = input;
-  if (state.stable === null) {
-    // First deploy: nothing to compare with or return to; go live at once.
-    return to(
-      state,
-      'done',
-      now,
-      [
-        {
-          type: 'setRouting',
-          weights: [{ pool: state.newPool, weight: 100 }],
-          previewPool: state.newPool,
-        },
-      ],
-      {
-        status: 'succeeded',
-        reason: Reason.RolloutSucceeded,
-        message: `First deploy: ${target.version} is healthy and takes all traffic.`,
-      },
-    );
-  }
+  if (state.stable === null) return goLiveFirst(input, state);
   const autoPromote = blueGreenSpec(input.spec)?.autoPromote;
   const promoteAt = autoPromote === undefined ? null : now + durationMs(autoPromote);
   const next = { ...state, promoteAt };
@@ -263,7 +180,7 @@ function afterPostDeploy(input: Input, state: BlueGreenState): Step {
   if (pre !== undefined) {
     actions.push(analysisOf(state, PRE_PROMOTION_RUN, pre.templates));
   }
-  return to(next, 'awaitingPromote', now, actions, {
+  return to(input, next, 'awaitingPromote', actions, {
     reason: Reason.AwaitingPromote,
     message:
       promoteAt === null
@@ -308,7 +225,7 @@ function awaitPromote(input: Input, state: BlueGreenState): Step | undefined {
 
 /** An analysis without enough traffic to judge: paused until `promote` accepts it or `abort`. */
 function inconclusive(input: Input, state: BlueGreenState, why: string, what: string): Step {
-  return to({ ...state, analysisInconclusive: true }, state.phase, state.phaseSince, [], {
+  return to(input, { ...state, analysisInconclusive: true }, state.phase, [], {
     status: 'paused',
     reason: Reason.AnalysisInconclusive,
     message: `Analysis was inconclusive: ${why} Run \`switchyard promote\` to accept ${input.target.version} and ${what}, or \`switchyard abort\`.`,
@@ -317,7 +234,7 @@ function inconclusive(input: Input, state: BlueGreenState, why: string, what: st
 
 function beginPromote(input: Input, state: BlueGreenState): Step {
   if (input.spec.hooks.prePromote !== undefined) {
-    return to(state, 'prePromote', input.now, [{ type: 'runHook', hook: 'prePromote' }], {
+    return to(input, state, 'prePromote', [{ type: 'runHook', hook: 'prePromote' }], {
       reason: Reason.HookStarted,
       message: 'Running the prePromote hook before the switch.',
     });
@@ -327,7 +244,8 @@ function beginPromote(input: Input, state: BlueGreenState): Step {
 
 function scaleUpOrSwitch(input: Input, state: BlueGreenState): Step {
   if (state.previewReplicas >= state.replicas) return switchTraffic(input, state);
-  return to(state, 'scalingUp', input.now, [startPool(input, state, state.replicas)], {
+  const scaleUp = startPoolAction(state.newPool, input.target, state.replicas);
+  return to(input, state, 'scalingUp', [scaleUp], {
     reason: Reason.ScalingUp,
     message: `Scaling pool ${state.newPool} from ${state.previewReplicas} to ${state.replicas} instance(s) before the switch.`,
   });
@@ -351,7 +269,7 @@ function switchTraffic(input: Input, state: BlueGreenState): Step {
   const post = blueGreenSpec(input.spec)?.postPromotionAnalysis;
   if (post !== undefined) actions.push(analysisOf(state, POST_PROMOTION_RUN, post.templates));
   const next = { ...state, promoteRequested: false, analysisInconclusive: false };
-  return to(next, 'scaleDownDelay', input.now, actions, {
+  return to(input, next, 'scaleDownDelay', actions, {
     reason: Reason.TrafficSwitched,
     message: `All traffic moved to ${input.target.version} (pool ${state.newPool}) in one router update; ${stable.version} stays up for ${scaleDownDelay(input.spec)} for an instant rollback.`,
   });
@@ -376,7 +294,7 @@ function awaitScaleDown(input: Input, state: BlueGreenState): Step | undefined {
       reason: Reason.AnalysisFailed,
       message: `Post-promotion analysis failed: ${result.message} All traffic is back on ${back}; pool ${state.newPool} (${input.target.version}) is removed.`,
     };
-    return to({ ...state, outcome }, 'removingNew', input.now, actions, outcome);
+    return to(input, { ...state, outcome }, 'removingNew', actions, outcome);
   }
   if (post !== undefined && result?.verdict !== 'successful' && !state.promoteRequested) {
     if (result?.verdict !== 'inconclusive' || state.analysisInconclusive) return undefined;
@@ -384,66 +302,29 @@ function awaitScaleDown(input: Input, state: BlueGreenState): Step | undefined {
   }
   if (state.paused || input.now < scaleDownAt(input, state)) return undefined;
   const stable = state.stable as NonNullable<BlueGreenState['stable']>;
-  return to(
-    state,
-    'scalingDown',
-    input.now,
-    [
-      {
-        type: 'setRouting',
-        weights: [{ pool: state.newPool, weight: 100 }],
-        previewPool: state.newPool,
-      },
-      { type: 'removePool', pool: stable.pool },
-    ],
-    {
-      reason: Reason.ScalingDown,
-      message: `scaleDownDelay passed; draining and stopping pool ${stable.pool} (${stable.version}).`,
-    },
-  );
+  const drain: Action[] = [allTrafficTo(state.newPool), { type: 'removePool', pool: stable.pool }];
+  return to(input, state, 'scalingDown', drain, {
+    reason: Reason.ScalingDown,
+    message: `scaleDownDelay passed; draining and stopping pool ${stable.pool} (${stable.version}).`,
+  });
 }
 
-function awaitGone(
-  input: Input,
-  state: BlueGreenState,
-  pool: BlueGreenState['stable'],
-  outcome: Outcome,
-): Step | undefined {
-  if (pool !== null && countInstances(input.observations, pool.pool, pool.revision, false) > 0) {
-    return undefined;
-  }
-  return to(state, 'done', input.now, [], outcome);
-}
-
-/** Gating hooks are asked for again on every step until their result is in: a restarted controller reruns one that was cut short. */
-function gateOnHook(
-  input: Input,
-  state: BlueGreenState,
-  hook: HookName,
-  next: () => Step,
-): Step | undefined {
-  const result = input.observations.hooks[hook];
-  if (result === undefined) {
-    return {
-      state,
-      step: blueGreenStepNumber(state.phase),
-      actions: [
-        { type: 'runHook', hook },
-        { type: 'wait', until: null, for: `the ${hook} hook` },
-      ],
-    };
-  }
-  if (result.ok) return next();
-  return fail(input, state, {
-    status: 'failed',
-    reason: Reason.HookFailed,
-    message: `The ${hook} hook failed (${result.detail}); nothing was switched and ${input.target.version} is removed.`,
+/** A gating hook; one that fails removes the new pool before anything was switched. */
+function gate(input: Input, state: BlueGreenState, hook: HookName, next: () => Step): Step {
+  return gateOnHook(input, state, hook, {
+    passed: next,
+    failed: (result) =>
+      fail(input, state, {
+        status: 'failed',
+        reason: Reason.HookFailed,
+        message: `The ${hook} hook failed (${result.detail}); nothing was switched and ${input.target.version} is removed.`,
+      }),
   });
 }
 
 /** Traffic back to where it was before the rollout, the new pool out. */
 function fail(input: Input, state: BlueGreenState, outcome: Outcome): Step {
-  return to({ ...state, outcome }, 'removingNew', input.now, retreat(state), {
+  return to(input, { ...state, outcome }, 'removingNew', retreat(state), {
     reason: outcome.reason,
     message: `${outcome.message} Removing pool ${state.newPool}.`,
   });
@@ -452,13 +333,8 @@ function fail(input: Input, state: BlueGreenState, outcome: Outcome): Step {
 function abort(input: Input, state: BlueGreenState, command: Command): Step {
   const switched = state.phase === 'scaleDownDelay';
   if (state.phase === 'scalingDown' || state.phase === 'removingNew' || state.phase === 'done') {
-    return record(state, {
-      reason: Reason.CommandIgnored,
-      message:
-        state.phase === 'scalingDown'
-          ? `${command.name} came too late: the old pool is already stopping. Run \`switchyard rollback\` for a new rollout of the previous revision.`
-          : `${command.name} ignored: the rollout is already ending.`,
-    });
+    const why = state.phase === 'scalingDown' ? 'the old pool is already stopping' : null;
+    return record(input, state, haltIgnored(command, why));
   }
   const rolledBack = command.name === 'rollback' && switched;
   const status: RolloutStatus = rolledBack ? 'rolledBack' : 'aborted';
@@ -473,7 +349,7 @@ function abort(input: Input, state: BlueGreenState, command: Command): Step {
   if (switched && input.spec.hooks.postRollback !== undefined) {
     actions.push({ type: 'runHook', hook: 'postRollback' });
   }
-  return to({ ...state, outcome }, 'removingNew', input.now, actions, {
+  return to(input, { ...state, outcome }, 'removingNew', actions, {
     reason: rolledBack ? Reason.RollbackRequested : Reason.AbortRequested,
     message: outcome.message,
   });
@@ -481,7 +357,7 @@ function abort(input: Input, state: BlueGreenState, command: Command): Step {
 
 function retreat(state: BlueGreenState): Action[] {
   return [
-    { type: 'setRouting', weights: stableWeights(state), previewPool: null },
+    { type: 'setRouting', weights: stableWeights(state.stable), previewPool: null },
     { type: 'removePool', pool: state.newPool },
     // Stopping a run that never started changes nothing.
     { type: 'stopAnalysis', run: PRE_PROMOTION_RUN },
@@ -499,49 +375,6 @@ function foldCommand(state: BlueGreenState, command: Command): BlueGreenState {
   return state;
 }
 
-function to(
-  state: BlueGreenState,
-  phase: BlueGreenPhase,
-  now: number,
-  actions: readonly Action[],
-  mark: { status?: RolloutStatus; reason: Reason; message: string },
-): Step {
-  const next: BlueGreenState = { ...state, phase, phaseSince: now };
-  return {
-    state: next,
-    step: blueGreenStepNumber(phase),
-    actions: [
-      ...actions,
-      {
-        type: 'markStatus',
-        status: mark.status ?? statusOf(next),
-        reason: mark.reason,
-        message: mark.message,
-      },
-    ],
-  };
-}
-
-/** Same phase, new state (a command was taken): one event, status recomputed. */
-function record(state: BlueGreenState, mark: { reason: Reason; message: string }): Step {
-  return {
-    state,
-    step: blueGreenStepNumber(state.phase),
-    actions: [
-      { type: 'markStatus', status: statusOf(state), reason: mark.reason, message: mark.message },
-    ],
-  };
-}
-
-/** Nothing to do yet: say what the rollout waits for, and until when. */
-function stay(input: Input, state: BlueGreenState): Step {
-  return {
-    state,
-    step: blueGreenStepNumber(state.phase),
-    actions: state.phase === 'done' ? [] : [waitOf(input, state)],
-  };
-}
-
 function waitOf(input: Input, state: BlueGreenState): Action & { type: 'wait' } {
   const startupMs = durationMs(input.spec.healthCheck.startupTimeout);
   switch (state.phase) {
@@ -556,89 +389,39 @@ function waitOf(input: Input, state: BlueGreenState): Action & { type: 'wait' } 
       return state.paused
         ? { type: 'wait', until: null, for: 'resume' }
         : { type: 'wait', until: scaleDownAt(input, state), for: 'scaleDownDelay' };
-    case 'scalingDown':
-      return { type: 'wait', until: null, for: 'the old pool to drain and stop' };
-    case 'removingNew':
-      return { type: 'wait', until: null, for: 'the new pool to drain and stop' };
     default:
-      return { type: 'wait', until: null, for: state.phase };
+      return defaultWait(state.phase);
   }
 }
 
 /** One line for `status`: the phase and what it waits for. */
 export function describeBlueGreen(state: BlueGreenState, now: number): string {
-  const seconds = (until: number) => `${Math.max(0, Math.ceil((until - now) / 1000))}s`;
   const paused = state.paused ? ' (paused)' : '';
   switch (state.phase) {
-    case 'pending':
-      return 'pending';
-    case 'preDeploy':
-    case 'postDeploy':
-    case 'prePromote':
-      return `running the ${state.phase} hook`;
-    case 'waitingHealthy':
-      return `waiting for pool ${state.newPool} to pass health checks${paused}`;
     case 'scalingUp':
       return `scaling pool ${state.newPool} up to ${state.replicas}${paused}`;
     case 'awaitingPromote':
       return state.promoteAt === null
         ? `waiting for promote${paused}`
-        : `waiting for promote (autoPromote in ${seconds(state.promoteAt)})${paused}`;
+        : `waiting for promote (autoPromote in ${secondsLeft(state.promoteAt, now)})${paused}`;
     case 'scaleDownDelay':
       return `switched to pool ${state.newPool}; old pool kept for instant rollback${paused}`;
-    case 'scalingDown':
-      return `draining and stopping pool ${state.stable?.pool ?? ''}`;
-    case 'removingNew':
-      return `removing pool ${state.newPool}`;
-    case 'done':
-      return state.outcome?.status ?? 'succeeded';
+    default:
+      return describeSharedPhase(state, paused);
   }
 }
 
 /** Paused while waiting on a person: for `promote`, or after `pause`. */
 export function statusOf(state: BlueGreenState): RolloutStatus {
-  if (state.phase === 'done') return state.outcome?.status ?? 'succeeded';
+  if (state.phase === 'done') return finalStatus(state);
   if (state.paused) return 'paused';
   if (state.phase === 'awaitingPromote' && state.promoteAt === null) return 'paused';
   if (state.analysisInconclusive === true) return 'paused';
   return 'progressing';
 }
 
-function analysisOf(state: BlueGreenState, run: string, templates: readonly string[]): Action {
-  return {
-    type: 'startAnalysis',
-    run,
-    templates,
-    pool: state.newPool,
-    stablePool: state.stable?.pool ?? null,
-    background: false,
-  };
-}
-
-/** The pool live when the rollout began, at 100%: where an abort returns traffic. */
-function stableWeights(state: BlueGreenState): PoolWeight[] {
-  return state.stable === null ? [] : [{ pool: state.stable.pool, weight: 100 }];
-}
-
-/** The new pool at weight 0 beside the stable one (health-checked, no traffic). */
-function besideStable(state: BlueGreenState, previewPool: string | null): Action {
-  return {
-    type: 'setRouting',
-    weights: [...stableWeights(state), { pool: state.newPool, weight: 0 }],
-    previewPool,
-  };
-}
-
-function startPool(input: Input, state: BlueGreenState, replicas: number): Action {
-  const { target } = input;
-  return {
-    type: 'startPool',
-    pool: state.newPool,
-    revision: target.revision,
-    revisionId: target.revisionId,
-    version: target.version,
-    replicas,
-  };
+function analysisOf(state: BlueGreenState, name: string, templates: readonly string[]): Action {
+  return startAnalysisAction(state, { name, templates, background: false });
 }
 
 /** In scaleDownDelay: when the old pool goes (the phase began with the switch). */

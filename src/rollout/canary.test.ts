@@ -5,7 +5,7 @@ import type { Action } from './actions.ts';
 import { BACKGROUND_RUN, canary, describeCanary, inlineRun, replicasFor } from './canary.ts';
 import type { CanaryState } from './canary.ts';
 import { Reason } from './reasons.ts';
-import { StrategyHarness, routingUpdates } from './strategy-harness.ts';
+import { StrategyHarness, routingUpdates, v1Live } from './strategy-harness.ts';
 import type { Topology } from './topology.ts';
 
 const TEMPLATES = [
@@ -29,11 +29,7 @@ function spec(strategy: string, extra = ''): ResolvedSpec {
   return parseSpec({ text, file: 'switchyard.yaml', env: {} });
 }
 
-const V1_LIVE: Topology = {
-  pools: [{ name: 'blue', revision: 1, revisionId: 1, version: 'v1', replicas: 4 }],
-  weights: [{ pool: 'blue', weight: 100 }],
-  previewPool: null,
-};
+const V1_LIVE = v1Live('blue', 4);
 
 class Harness extends StrategyHarness<CanaryState> {
   constructor(options: { spec: ResolvedSpec; topology?: Topology }) {
@@ -115,8 +111,7 @@ describe('canary: steps', () => {
     expect(h.status).toBe('paused');
     h.advance(3_600_000);
     expect(h.state?.stepIndex).toBe(4);
-    h.command('promote');
-    h.advance(200); // past the last step: scale to 4, then all traffic
+    h.sendCommand('promote', 200); // past the last step: scale to 4, then all traffic
     expect(h.phase).toBe('promoting');
     expect(h.lastActions).toContainEqual(
       expect.objectContaining({ type: 'startPool', replicas: 4 }),
@@ -161,8 +156,7 @@ describe('canary: steps', () => {
     h.healthyGreen();
     h.advance(200);
     expect(h.state?.stepIndex).toBe(1);
-    h.command('promote');
-    h.advance(200);
+    h.sendCommand('promote', 200);
     expect(h.state?.stepIndex).toBe(2);
     expect(h.state?.promoteRequested).toBe(false); // used once, not carried into the analysis
   });
@@ -171,13 +165,11 @@ describe('canary: steps', () => {
     const h = new Harness({ spec: spec(STEPS) });
     h.healthyGreen();
     h.advance(200);
-    h.command('pause');
-    h.advance(200);
+    h.sendCommand('pause', 200);
     expect(h.status).toBe('paused');
     h.advance(60_000);
     expect(h.state?.stepIndex).toBe(1);
-    h.command('resume');
-    h.advance(200);
+    h.sendCommand('resume', 200);
     h.advance(200);
     expect(h.state?.stepIndex).toBe(2);
   });
@@ -185,8 +177,7 @@ describe('canary: steps', () => {
   it('promote --full skips the remaining steps and promotes', () => {
     const h = new Harness({ spec: spec(STEPS) });
     h.healthyGreen();
-    h.command('promoteFull');
-    h.advance(200);
+    h.sendCommand('promoteFull', 200);
     expect(h.phase).toBe('promoting');
     h.setPool('green', 2, 4, true);
     h.advance(200);
@@ -199,8 +190,7 @@ describe('canary: steps', () => {
     h.advance(200);
     h.advance(30_000);
     expect(h.state?.stepIndex).toBe(2);
-    h.command('promoteFull');
-    h.advance(200);
+    h.sendCommand('promoteFull', 200);
     expect(h.lastActions).toContainEqual({ type: 'stopAnalysis', run: 'step-2' });
   });
 
@@ -251,8 +241,7 @@ describe('canary: analysis', () => {
     h.advance(200);
     expect(h.status).toBe('paused');
     expect(h.state?.stepIndex).toBe(2);
-    h.command('promote');
-    h.advance(200);
+    h.sendCommand('promote', 200);
     expect(h.state?.stepIndex).toBe(3);
   });
 
@@ -261,8 +250,7 @@ describe('canary: analysis', () => {
     h.healthyGreen();
     h.advance(200);
     h.advance(30_000);
-    h.command('abort');
-    const actions = h.advance(200);
+    const actions = h.sendCommand('abort', 200);
     expect(actions).toContainEqual({ type: 'stopAnalysis', run: 'step-2' });
     expect(h.weights()).toEqual({ blue: 100 });
     h.dropPool('green');
@@ -321,16 +309,14 @@ describe('canary: commands and restarts', () => {
   it('rollback after the canary took traffic ends rolledBack; abort before ends aborted', () => {
     const rolled = new Harness({ spec: spec(STEPS) });
     rolled.healthyGreen();
-    rolled.command('rollback');
-    rolled.advance(200);
+    rolled.sendCommand('rollback', 200);
     rolled.dropPool('green');
     rolled.advance(200);
     expect(rolled.status).toBe('rolledBack');
 
     const aborted = new Harness({ spec: spec(STEPS) });
     aborted.tick();
-    aborted.command('abort');
-    aborted.advance(200);
+    aborted.sendCommand('abort', 200);
     aborted.dropPool('green');
     aborted.advance(200);
     expect(aborted.status).toBe('aborted');
@@ -338,13 +324,10 @@ describe('canary: commands and restarts', () => {
 
   it('abort once the old pool is stopping is ignored with a sentence', () => {
     const h = new Harness({ spec: spec('{ canary: { steps: [ { setWeight: 100 } ] } }') });
-    h.tick();
-    h.setPool('green', 2, 4, true);
-    h.tick();
+    h.healthyGreen();
     h.advance(200);
     expect(h.phase).toBe('scalingDown');
-    h.command('abort');
-    h.advance(200);
+    h.sendCommand('abort', 200);
     expect(h.reasons.at(-1)).toBe(Reason.CommandIgnored);
     expect(h.phase).toBe('scalingDown');
   });
@@ -376,8 +359,7 @@ describe('canary: commands and restarts', () => {
     h.tick();
     h.setPool('green', 2, 1, true);
     h.tick();
-    h.command('abort');
-    h.advance(200);
+    h.sendCommand('abort', 200);
     expect(h.hooksAsked).toContain('postRollback');
   });
 
@@ -398,16 +380,14 @@ describe('canary: pause, promote and hooks in every step', () => {
       spec: spec('{ canary: { steps: [ { setWeight: 10 }, { setWeight: 60 } ] } }'),
     });
     h.healthyGreen(); // 10%
-    h.command('pause');
-    h.advance(200); // would enter step 2 (scale to 3)
+    h.sendCommand('pause', 200); // would enter step 2 (scale to 3)
     h.advance(200);
     expect(h.status).toBe('paused');
     expect(h.state?.stepIndex).toBe(0);
     h.setPool('green', 2, 3, true);
     h.advance(10_000);
     expect(h.weights()).toEqual({ blue: 90, green: 10 });
-    h.command('resume');
-    h.advance(200);
+    h.sendCommand('resume', 200);
     h.advance(200);
     h.advance(200);
     expect(h.weights()).toEqual({ blue: 40, green: 60 });
@@ -419,8 +399,7 @@ describe('canary: pause, promote and hooks in every step', () => {
     h.advance(200);
     h.advance(30_000);
     expect(h.state?.stepIndex).toBe(2);
-    h.command('pause');
-    h.advance(200);
+    h.sendCommand('pause', 200);
     h.analysis['step-2'] = { verdict: 'failed', message: 'successRate 0.5 is below 0.99.' };
     h.advance(200);
     expect(h.weights()).toEqual({ blue: 100 });
@@ -439,8 +418,7 @@ describe('canary: pause, promote and hooks in every step', () => {
     expect(h.reasons.at(-1)).toBe(Reason.AnalysisInconclusive);
     h.advance(60_000);
     expect(h.state?.stepIndex).toBe(0);
-    h.command('resume');
-    h.advance(200);
+    h.sendCommand('resume', 200);
     h.advance(200);
     expect(h.state?.stepIndex).toBe(1);
   });
@@ -453,8 +431,7 @@ describe('canary: pause, promote and hooks in every step', () => {
     });
     h.healthyGreen();
     h.advance(200); // step 2 scales to 2
-    h.command('promote');
-    h.advance(200);
+    h.sendCommand('promote', 200);
     h.setPool('green', 2, 2, true);
     h.advance(200); // 50%
     h.advance(200); // enters pause {}; the promote is still owed

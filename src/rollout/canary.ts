@@ -22,10 +22,21 @@ import { durationMs, effectiveStrategy, pauseMs } from '../spec/index.ts';
 import type { CanarySpec, CanaryStepSpec, ResolvedSpec } from '../spec/index.ts';
 import type { PoolWeight, RolloutStatus } from '../state/store.ts';
 import type { Action, HookName } from './actions.ts';
-import type { Outcome } from './blue-green.ts';
+import { newPoolSteps } from './new-pool-steps.ts';
+import { finalStatus } from './outcome.ts';
+import type { Outcome } from './outcome.ts';
+import { describeSharedPhase, secondsLeft } from './phase-description.ts';
+import { defaultWait, phaseSteps } from './phase-steps.ts';
+import type { PhasedState } from './phase-steps.ts';
+import {
+  allTrafficTo,
+  stableWeights,
+  startAnalysisAction,
+  startPoolAction,
+} from './pool-actions.ts';
 import { Reason } from './reasons.ts';
 import type { AnalysisObservation, Command, StrategyInput, StrategyStep } from './strategy.ts';
-import { countInstances, newPoolName, takeCommands } from './strategy-kit.ts';
+import { countInstances, haltIgnored, newPoolName, takeCommands } from './strategy-kit.ts';
 import { livePool } from './topology.ts';
 
 export const CANARY_PHASES = [
@@ -45,18 +56,9 @@ export type CanaryPhase = (typeof CANARY_PHASES)[number];
 /** The run name of the background analysis; inline ones are `step-<index>`. */
 export const BACKGROUND_RUN = 'background';
 
-export interface CanaryState {
+export interface CanaryState extends PhasedState {
   readonly kind: 'canary';
   readonly phase: CanaryPhase;
-  /** Epoch ms at which the phase began. */
-  readonly phaseSince: number;
-  readonly newPool: string;
-  /** The pool live when the rollout began; null on a first deploy. */
-  readonly stable: {
-    readonly pool: string;
-    readonly revision: number;
-    readonly version: string;
-  } | null;
   readonly replicas: number;
   /** The step being run (0-based); equal to the number of steps once they are done. */
   readonly stepIndex: number;
@@ -74,48 +76,35 @@ export interface CanaryState {
   readonly inconclusive: boolean;
   /** A `promote` not yet used: it ends the current pause or analysis step. */
   readonly promoteRequested: boolean;
-  readonly lastCommandId: number;
-  /** While the new pool is being removed: how the rollout ends once it is gone. */
-  readonly outcome: Outcome | null;
 }
 
 type Input = StrategyInput<CanaryState>;
 type Step = StrategyStep<CanaryState>;
 
+const shared = phaseSteps<CanaryState>({
+  stepNumber: canaryStepNumber,
+  statusOf: canaryStatusOf,
+  waitOf,
+});
+const { to, record, stay, begin, gateOnHook, awaitStableGone, awaitNewGone, noteCommands } = shared;
+const { startNewPool, startPostDeploy, goLiveFirst } = newPoolSteps(shared);
+
 export function canary(input: Input): Step {
-  if (input.state === undefined) return begin(input);
-  const { state, commands } = takeCommands(input.state, input.observations.commands, foldCommand);
-  const halt = commands.find((command) => command.name === 'abort' || command.name === 'rollback');
-  if (halt !== undefined) return abortByCommand(input, state, halt);
+  if (input.state === undefined) return firstStep(input);
+  const taken = takeCommands(input.state, input.observations.commands, foldCommand);
+  const { state, commands } = taken;
+  if (taken.halt !== undefined) return abortByCommand(input, state, taken.halt);
   const full = commands.some((command) => command.name === 'promoteFull');
   if (full && state.phase === 'steps') return finishSteps(input, state, 'promote --full');
 
   const background = backgroundFailure(input, state);
   if (background !== undefined) return background;
 
+  // Only pause, resume or promote changed the state: the step records them.
   const step = advance(input, state) ?? stay(input, state);
-  const transition = step.actions.some((action) => action.type === 'markStatus');
-  if (transition || state === input.state) return step;
-  // Only pause, resume or promote changed: record them, stay where we are.
-  const last = commands[commands.length - 1] as Command;
-  const reason =
-    last.name === 'pause'
-      ? Reason.Paused
-      : last.name === 'resume'
-        ? Reason.Resumed
-        : Reason.PromoteRequested;
-  return {
-    ...step,
-    actions: [
-      ...step.actions,
-      {
-        type: 'markStatus',
-        status: canaryStatusOf(state, input.spec),
-        reason,
-        message: `${last.name === 'promoteFull' ? 'promote --full' : last.name} requested by ${last.requestedBy}.`,
-      },
-    ],
-  };
+  return noteCommands(input, taken, step, (command) =>
+    command.name === 'promoteFull' ? 'promote --full' : command.name,
+  );
 }
 
 /** The step number the store keeps: the phase, and within `steps` the step index. */
@@ -130,40 +119,31 @@ function advance(input: Input, state: CanaryState): Step | undefined {
     case 'done':
       return undefined;
     case 'preDeploy':
-      return gateOnHook(input, state, 'preDeploy', () => startCanary(input, state));
+      return gate(input, state, 'preDeploy', () =>
+        startNewPool(input, state, state.canaryReplicas),
+      );
     case 'waitingHealthy':
       return awaitHealthy(input, state, state.canaryReplicas, () => afterHealthy(input, state));
     case 'postDeploy':
-      return gateOnHook(input, state, 'postDeploy', () => afterPostDeploy(input, state));
+      return gate(input, state, 'postDeploy', () => afterPostDeploy(input, state));
     case 'steps':
       return runStep(input, state);
     case 'prePromote':
-      return gateOnHook(input, state, 'prePromote', () => scaleToFull(input, state));
+      return gate(input, state, 'prePromote', () => scaleToFull(input, state));
     case 'promoting':
       if (state.paused) return undefined;
       return awaitHealthy(input, state, state.replicas, () => takeAllTraffic(input, state));
-    case 'scalingDown':
-      return awaitGone(input, state, state.stable, {
-        status: 'succeeded',
-        reason: Reason.RolloutSucceeded,
-        message: `${input.target.version} takes all traffic; the old pool is stopped.`,
-      });
+    case 'scalingDown': {
+      const message = `${input.target.version} takes all traffic; the old pool is stopped.`;
+      return awaitStableGone(input, state, message);
+    }
     case 'removingNew':
-      return awaitGone(
-        input,
-        state,
-        { pool: state.newPool, revision: input.target.revision, version: input.target.version },
-        state.outcome ?? {
-          status: 'failed',
-          reason: Reason.RolloutFailed,
-          message: 'The rollout failed.',
-        },
-      );
+      return awaitNewGone(input, state);
   }
 }
 
-function begin(input: Input): Step {
-  const { spec, topology, target, now } = input;
+function firstStep(input: Input): Step {
+  const { spec, topology, now } = input;
   const live = livePool(topology);
   const steps = canarySpec(spec).steps;
   const state: CanaryState = {
@@ -185,59 +165,15 @@ function begin(input: Input): Step {
     lastCommandId: 0,
     outcome: null,
   };
-  // Pools left over beside the live one (a cleanup that never ran) go first.
-  const leftovers: Action[] = topology.pools
-    .filter((pool) => pool.name !== live?.name)
-    .map((pool) => ({ type: 'removePool', pool: pool.name }));
-  if (spec.hooks.preDeploy !== undefined) {
-    return to(input, state, 'preDeploy', [...leftovers, { type: 'runHook', hook: 'preDeploy' }], {
-      reason: Reason.HookStarted,
-      message: `Running the preDeploy hook before ${target.version} starts.`,
-    });
-  }
-  const started = startCanary(input, state);
-  return { ...started, actions: [...leftovers, ...started.actions] };
-}
-
-function startCanary(input: Input, state: CanaryState): Step {
-  const { target } = input;
-  return to(
-    input,
-    state,
-    'waitingHealthy',
-    [startPool(input, state, state.canaryReplicas), routing(state, 0, null)],
-    {
-      reason: Reason.PoolStarting,
-      message: `Starting ${state.canaryReplicas} instance(s) of ${target.version} (revision ${target.revision}) in pool ${state.newPool}; waiting for their health checks.`,
-    },
-  );
+  return begin(input, state, () => startNewPool(input, state, state.canaryReplicas));
 }
 
 function afterHealthy(input: Input, state: CanaryState): Step {
-  if (input.spec.hooks.postDeploy !== undefined) {
-    return to(
-      input,
-      state,
-      'postDeploy',
-      [routing(state, 0, state.newPool), { type: 'runHook', hook: 'postDeploy' }],
-      {
-        reason: Reason.HookStarted,
-        message: `${input.target.version} is healthy; running the postDeploy hook before it takes traffic.`,
-      },
-    );
-  }
-  return afterPostDeploy(input, state);
+  return startPostDeploy(input, state) ?? afterPostDeploy(input, state);
 }
 
 function afterPostDeploy(input: Input, state: CanaryState): Step {
-  if (state.stable === null) {
-    // First deploy: nothing to compare with or return to; go live at once.
-    return to(input, state, 'done', [routing(state, 100, state.newPool)], {
-      status: 'succeeded',
-      reason: Reason.RolloutSucceeded,
-      message: `First deploy: ${input.target.version} is healthy and takes all traffic.`,
-    });
-  }
+  if (state.stable === null) return goLiveFirst(input, state);
   return enterStep(input, state, 0);
 }
 
@@ -256,7 +192,8 @@ function enterStep(input: Input, state: CanaryState, index: number): Step {
   const actions: Action[] = [];
   let next = base;
   if (!state.backgroundStarted && spec.analysis !== undefined && state.stable !== null) {
-    actions.push(analysisAction(BACKGROUND_RUN, spec.analysis.templates, state, true));
+    const { templates } = spec.analysis;
+    actions.push(startAnalysisAction(state, { name: BACKGROUND_RUN, templates, background: true }));
     next = { ...next, backgroundStarted: true };
   }
   if (index >= spec.steps.length) {
@@ -268,7 +205,7 @@ function enterStep(input: Input, state: CanaryState, index: number): Step {
   if ('setWeight' in step) {
     const needed = replicasFor(state.replicas, step.setWeight);
     if (needed > state.canaryReplicas) {
-      actions.push(startPool(input, state, needed));
+      actions.push(startPoolAction(state.newPool, input.target, needed));
       next = { ...next, canaryReplicas: needed };
       return to(input, next, 'steps', actions, {
         reason: Reason.CanaryStep,
@@ -291,7 +228,10 @@ function enterStep(input: Input, state: CanaryState, index: number): Step {
           : `${label}.`,
     });
   }
-  actions.push(analysisAction(inlineRun(index), step.analysis.templates, state, false));
+  const { templates } = step.analysis;
+  actions.push(
+    startAnalysisAction(state, { name: inlineRun(index), templates, background: false }),
+  );
   return to(input, next, 'steps', actions, {
     reason: Reason.AnalysisStarted,
     message: `${label} (templates ${step.analysis.templates.join(', ')}) on pool ${state.newPool} against ${state.stable?.pool ?? 'nothing'}.`,
@@ -388,7 +328,7 @@ function scaleToFull(input: Input, state: CanaryState, by: string | null = null)
     input,
     { ...state, canaryReplicas: state.replicas },
     'promoting',
-    [startPool(input, state, state.replicas)],
+    [startPoolAction(state.newPool, input.target, state.replicas)],
     {
       reason: Reason.Promoting,
       message: `${why}; scaling pool ${state.newPool} to ${state.replicas} instance(s) before it takes all traffic.`,
@@ -400,11 +340,7 @@ function scaleToFull(input: Input, state: CanaryState, by: string | null = null)
 function takeAllTraffic(input: Input, state: CanaryState): Step {
   const stable = state.stable as NonNullable<CanaryState['stable']>;
   const actions: Action[] = [
-    {
-      type: 'setRouting',
-      weights: [{ pool: state.newPool, weight: 100 }],
-      previewPool: state.newPool,
-    },
+    allTrafficTo(state.newPool),
     { type: 'removePool', pool: stable.pool },
   ];
   if (state.backgroundStarted) actions.push({ type: 'stopAnalysis', run: BACKGROUND_RUN });
@@ -442,13 +378,8 @@ function abortByAnalysis(input: Input, state: CanaryState, result: AnalysisObser
 
 function abortByCommand(input: Input, state: CanaryState, command: Command): Step {
   if (state.phase === 'scalingDown' || state.phase === 'removingNew' || state.phase === 'done') {
-    return record(input, state, {
-      reason: Reason.CommandIgnored,
-      message:
-        state.phase === 'scalingDown'
-          ? `${command.name} came too late: the old pool is already stopping. Run \`switchyard rollback\` for a new rollout of the previous revision.`
-          : `${command.name} ignored: the rollout is already ending.`,
-    });
+    const why = state.phase === 'scalingDown' ? 'the old pool is already stopping' : null;
+    return record(input, state, haltIgnored(command, why));
   }
   const rolledBack = command.name === 'rollback' && state.weight > 0;
   const back =
@@ -463,7 +394,7 @@ function abortByCommand(input: Input, state: CanaryState, command: Command): Ste
 /** All traffic back on stable in one router update, analysis stopped, the new pool out. */
 function retreat(input: Input, state: CanaryState, outcome: Outcome): Step {
   const actions: Action[] = [
-    { type: 'setRouting', weights: stableWeights(state), previewPool: null },
+    { type: 'setRouting', weights: stableWeights(state.stable), previewPool: null },
     { type: 'removePool', pool: state.newPool },
   ];
   if (state.backgroundStarted) actions.push({ type: 'stopAnalysis', run: BACKGROUND_RUN });
@@ -508,41 +439,16 @@ function timedOut(
   });
 }
 
-function awaitGone(
-  input: Input,
-  state: CanaryState,
-  pool: CanaryState['stable'],
-  outcome: Outcome,
-): Step | undefined {
-  if (pool !== null && countInstances(input.observations, pool.pool, pool.revision, false) > 0) {
-    return undefined;
-  }
-  return to(input, state, 'done', [], outcome);
-}
-
-/** Gating hooks are asked for on every step until their result is in (a restart reruns one cut short). */
-function gateOnHook(
-  input: Input,
-  state: CanaryState,
-  hook: HookName,
-  next: () => Step,
-): Step | undefined {
-  const result = input.observations.hooks[hook];
-  if (result === undefined) {
-    return {
-      state,
-      step: canaryStepNumber(state),
-      actions: [
-        { type: 'runHook', hook },
-        { type: 'wait', until: null, for: `the ${hook} hook` },
-      ],
-    };
-  }
-  if (result.ok) return next();
-  return retreat(input, state, {
-    status: 'failed',
-    reason: Reason.HookFailed,
-    message: `The ${hook} hook failed (${result.detail}); ${input.target.version} is removed and traffic is back where it was.`,
+/** A gating hook; one that fails removes the canary and puts traffic back. */
+function gate(input: Input, state: CanaryState, hook: HookName, next: () => Step): Step {
+  return gateOnHook(input, state, hook, {
+    passed: next,
+    failed: (result) =>
+      retreat(input, state, {
+        status: 'failed',
+        reason: Reason.HookFailed,
+        message: `The ${hook} hook failed (${result.detail}); ${input.target.version} is removed and traffic is back where it was.`,
+      }),
   });
 }
 
@@ -551,50 +457,6 @@ function foldCommand(state: CanaryState, command: Command): CanaryState {
   if (command.name === 'resume') return { ...state, paused: false };
   if (command.name === 'promote') return { ...state, promoteRequested: true, paused: false };
   return state;
-}
-
-function to(
-  input: Input,
-  state: CanaryState,
-  phase: CanaryPhase,
-  actions: readonly Action[],
-  mark: { status?: RolloutStatus; reason: Reason; message: string },
-): Step {
-  const since = phase === state.phase ? state.phaseSince : input.now;
-  const next: CanaryState = { ...state, phase, phaseSince: since };
-  const status = mark.status ?? canaryStatusOf(next, input.spec);
-  return {
-    state: next,
-    step: canaryStepNumber(next),
-    actions: [
-      ...actions,
-      { type: 'markStatus', status, reason: mark.reason, message: mark.message },
-    ],
-  };
-}
-
-function record(input: Input, state: CanaryState, mark: { reason: Reason; message: string }): Step {
-  return {
-    state,
-    step: canaryStepNumber(state),
-    actions: [
-      {
-        type: 'markStatus',
-        status: canaryStatusOf(state, input.spec),
-        reason: mark.reason,
-        message: mark.message,
-      },
-    ],
-  };
-}
-
-/** Nothing to do yet: say what the rollout waits for, and until when. */
-function stay(input: Input, state: CanaryState): Step {
-  return {
-    state,
-    step: canaryStepNumber(state),
-    actions: state.phase === 'done' ? [] : [waitOf(input, state)],
-  };
 }
 
 function waitOf(input: Input, state: CanaryState): Action & { type: 'wait' } {
@@ -616,12 +478,8 @@ function waitOf(input: Input, state: CanaryState): Action & { type: 'wait' } {
       }
       return { type: 'wait', until: null, for: 'analysis' };
     }
-    case 'scalingDown':
-      return { type: 'wait', until: null, for: 'the old pool to drain and stop' };
-    case 'removingNew':
-      return { type: 'wait', until: null, for: 'the new pool to drain and stop' };
     default:
-      return { type: 'wait', until: null, for: state.phase };
+      return defaultWait(state.phase);
   }
 }
 
@@ -631,7 +489,7 @@ function waitOf(input: Input, state: CanaryState): Action & { type: 'wait' } {
  * `promote` accepts and `abort` rejects — as Argo Rollouts does.
  */
 export function canaryStatusOf(state: CanaryState, spec: ResolvedSpec): RolloutStatus {
-  if (state.phase === 'done') return state.outcome?.status ?? 'succeeded';
+  if (state.phase === 'done') return finalStatus(state);
   if (state.paused) return 'paused';
   if (state.phase !== 'steps') return 'progressing';
   if (state.inconclusive) return 'paused';
@@ -642,18 +500,9 @@ export function canaryStatusOf(state: CanaryState, spec: ResolvedSpec): RolloutS
 
 /** One line for `status`: the step and what it waits for. */
 export function describeCanary(state: CanaryState, spec: ResolvedSpec, now: number): string {
-  const seconds = (until: number) => `${Math.max(0, Math.ceil((until - now) / 1000))}s`;
   const paused = state.paused ? ' (paused)' : '';
   const steps = canarySpec(spec).steps;
   switch (state.phase) {
-    case 'pending':
-      return 'pending';
-    case 'preDeploy':
-    case 'postDeploy':
-    case 'prePromote':
-      return `running the ${state.phase} hook`;
-    case 'waitingHealthy':
-      return `waiting for pool ${state.newPool} to pass health checks${paused}`;
     case 'steps': {
       const step = steps[state.stepIndex];
       const at = `step ${state.stepIndex + 1}/${steps.length}, canary at ${state.weight}%`;
@@ -662,7 +511,7 @@ export function describeCanary(state: CanaryState, spec: ResolvedSpec, now: numb
         const ms = pauseMs(step.pause);
         return ms === null
           ? `${at}: paused until promote`
-          : `${at}: pause ${step.pause as string} (${seconds(state.stepSince + ms)} left)${paused}`;
+          : `${at}: pause ${step.pause as string} (${secondsLeft(state.stepSince + ms, now)} left)${paused}`;
       }
       if ('analysis' in step)
         return `${at}: analysis ${step.analysis.templates.join(', ')}${paused}`;
@@ -670,12 +519,8 @@ export function describeCanary(state: CanaryState, spec: ResolvedSpec, now: numb
     }
     case 'promoting':
       return `scaling pool ${state.newPool} up to ${state.replicas} before it takes all traffic`;
-    case 'scalingDown':
-      return `draining and stopping pool ${state.stable?.pool ?? ''}`;
-    case 'removingNew':
-      return `removing pool ${state.newPool}`;
-    case 'done':
-      return state.outcome?.status ?? 'succeeded';
+    default:
+      return describeSharedPhase(state, paused);
   }
 }
 
@@ -710,38 +555,6 @@ function routing(state: CanaryState, weight: number, previewPool: string | null)
           { pool: state.newPool, weight },
         ];
   return { type: 'setRouting', weights, previewPool };
-}
-
-function stableWeights(state: CanaryState): PoolWeight[] {
-  return state.stable === null ? [] : [{ pool: state.stable.pool, weight: 100 }];
-}
-
-function startPool(input: Input, state: CanaryState, replicas: number): Action {
-  const { target } = input;
-  return {
-    type: 'startPool',
-    pool: state.newPool,
-    revision: target.revision,
-    revisionId: target.revisionId,
-    version: target.version,
-    replicas,
-  };
-}
-
-function analysisAction(
-  run: string,
-  templates: readonly string[],
-  state: CanaryState,
-  background: boolean,
-): Action {
-  return {
-    type: 'startAnalysis',
-    run,
-    templates,
-    pool: state.newPool,
-    stablePool: state.stable?.pool ?? null,
-    background,
-  };
 }
 
 export function canarySpec(spec: ResolvedSpec): CanarySpec {

@@ -14,7 +14,8 @@ export type {
   TargetRevision,
 } from './strategy.ts';
 export { COMMAND_NAMES } from './strategy.ts';
-export type { BlueGreenPhase, BlueGreenState, Outcome } from './blue-green.ts';
+export type { BlueGreenPhase, BlueGreenState } from './blue-green.ts';
+export type { Outcome } from './outcome.ts';
 export {
   BLUE_GREEN_PHASES,
   blueGreen,

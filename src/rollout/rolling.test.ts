@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { durationMs, parseSpec } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
-import type { RolloutStatus } from '../state/store.ts';
-import type { Action, HookName } from './actions.ts';
+import type { Action } from './actions.ts';
 import { Reason } from './reasons.ts';
 import { describeRolling, rolling, rollingBudget, rollingStatusOf } from './rolling.ts';
 import type { RollingState } from './rolling.ts';
-import type { Command, CommandName, HookResult } from './strategy.ts';
-import { EMPTY_TOPOLOGY, applyActions } from './topology.ts';
+import type { InstanceObservation, StrategyStep } from './strategy.ts';
+import { StrategyHarness, T0, v1Live } from './strategy-harness.ts';
+import { EMPTY_TOPOLOGY } from './topology.ts';
 import type { Topology } from './topology.ts';
-
-const T0 = Date.parse('2026-01-01T00:00:00Z');
-const TARGET = { revision: 2, revisionId: 2, version: 'v2' };
 
 function spec(options: { replicas: number; rolling?: string; extra?: string }): ResolvedSpec {
   const text = [
@@ -25,67 +22,29 @@ function spec(options: { replicas: number; rolling?: string; extra?: string }): 
   return parseSpec({ text, file: 'switchyard.yaml', env: {} });
 }
 
-function v1Live(replicas: number): Topology {
-  return {
-    pools: [{ name: 'a', revision: 1, revisionId: 1, version: 'v1', replicas }],
-    weights: [{ pool: 'a', weight: 100 }],
-    previewPool: null,
-  };
-}
-
 /** One simulated instance: the controller's record plus the router's health view. */
-interface Sim {
-  readonly id: number;
-  readonly pool: string;
-  readonly revision: number;
+interface Sim extends InstanceObservation {
   desired: boolean;
   healthy: boolean;
   healthySince: number | null;
 }
 
 /**
- * A stand-in for the controller on a fake clock: persists the state through
- * JSON (as the store does), folds actions into the topology, converges
- * instances the way InstanceManager does (a pool keeps its oldest instances,
- * the rest drain; missing ones start unhealthy), and checks the rolling
- * invariants after every tick. Tests decide when instances become healthy
- * and when drained ones are gone.
+ * The shared harness with the world simulated per instance, on a fake clock:
+ * after every tick it converges instances the way InstanceManager does (a
+ * pool keeps its oldest instances, the rest drain; missing ones start
+ * unhealthy) and checks the rolling invariants. Tests decide when instances
+ * become healthy and when drained ones are gone.
  */
-class Harness {
-  now = T0;
-  state: RollingState | undefined;
-  topology: Topology;
-  status: RolloutStatus = 'pending';
-  reasons: string[] = [];
-  messages: string[] = [];
-  hooksAsked: HookName[] = [];
-  hooks: Partial<Record<HookName, HookResult>> = {};
-  commands: Command[] = [];
-  instances: Sim[] = [];
-  lastActions: readonly Action[] = [];
+class Harness extends StrategyHarness<RollingState, Sim> {
   /** Check capacity and surge bounds (off where a test breaks instances on purpose). */
   strict = true;
   /** Extremes seen by the invariant checks. */
   maxInstances = 0;
   minAvailable = Number.POSITIVE_INFINITY;
-  readonly spec: ResolvedSpec;
-  #nextId = 1;
 
   constructor(options: { spec: ResolvedSpec; topology?: Topology }) {
-    this.spec = options.spec;
-    this.topology = options.topology ?? EMPTY_TOPOLOGY;
-    for (const pool of this.topology.pools) {
-      for (let i = 0; i < pool.replicas; i += 1) {
-        this.instances.push({
-          id: this.#nextId++,
-          pool: pool.name,
-          revision: pool.revision,
-          desired: true,
-          healthy: true,
-          healthySince: T0 - 3_600_000,
-        });
-      }
-    }
+    super({ strategy: rolling, ...options });
   }
 
   /** A new controller reading back exactly what this one persisted. */
@@ -94,59 +53,10 @@ class Harness {
     copy.now = this.now;
     copy.state = clone(this.state);
     copy.instances = clone(this.instances);
-    copy.#nextId = this.#nextId;
     copy.hooks = clone(this.hooks);
     copy.commands = clone(this.commands);
     copy.strict = this.strict;
     return copy;
-  }
-
-  tick(): readonly Action[] {
-    const step = rolling({
-      spec: this.spec,
-      target: TARGET,
-      state: this.state === undefined ? undefined : clone(this.state),
-      topology: this.topology,
-      observations: {
-        instances: this.instances.map(({ pool, revision, desired, healthy }) => ({
-          pool,
-          revision,
-          desired,
-          healthy,
-        })),
-        hooks: this.hooks,
-        commands: this.commands,
-        analysis: {},
-      },
-      now: this.now,
-    });
-    expect(clone(step.state)).toEqual(step.state);
-    this.state = step.state;
-    this.topology = applyActions(this.topology, step.actions);
-    const marks = step.actions.filter((action) => action.type === 'markStatus');
-    expect(marks.length).toBeLessThanOrEqual(1);
-    const changes = step.actions.some((action) =>
-      ['startPool', 'setRouting', 'removePool'].includes(action.type),
-    );
-    if (changes) expect(marks).toHaveLength(1);
-    for (const action of step.actions) {
-      if (action.type === 'markStatus') {
-        this.status = action.status;
-        this.reasons.push(action.reason);
-        this.messages.push(action.message);
-      }
-      if (action.type === 'runHook') this.hooksAsked.push(action.hook);
-    }
-    expect(rollingStatusOf(step.state)).toBe(this.status);
-    this.#converge();
-    this.#checkInvariants();
-    this.lastActions = step.actions;
-    return step.actions;
-  }
-
-  advance(ms: number): readonly Action[] {
-    this.now += ms;
-    return this.tick();
   }
 
   /** Up to `count` started, unhealthy instances of the pool pass their health checks now. */
@@ -177,18 +87,6 @@ class Harness {
     expect(this.state?.phase).toBe('done');
   }
 
-  command(name: CommandName): void {
-    this.commands.push({ id: this.commands.length + 1, name, requestedBy: 'tester' });
-  }
-
-  get phase(): string | undefined {
-    return this.state?.phase;
-  }
-
-  weights(): Record<string, number> {
-    return Object.fromEntries(this.topology.weights.map((w) => [w.pool, w.weight]));
-  }
-
   planned(pool: string): number | undefined {
     return this.topology.pools.find((p) => p.name === pool)?.replicas;
   }
@@ -201,29 +99,41 @@ class Harness {
     return this.instances.filter((i) => i.pool === pool).length;
   }
 
+  /** A healthy one has been so for an hour (past any minHealthyTime); a started one is not yet. */
+  protected override newInstance(pool: string, revision: number, healthy: boolean): Sim {
+    const healthySince = healthy ? this.now - 3_600_000 : null;
+    return { pool, revision, desired: true, healthy, healthySince };
+  }
+
+  protected override settle(step: StrategyStep<RollingState>): void {
+    expect(clone(step.state)).toEqual(step.state);
+    const marks = step.actions.filter((action) => action.type === 'markStatus');
+    expect(marks.length).toBeLessThanOrEqual(1);
+    const changes = step.actions.some((action) =>
+      ['startPool', 'setRouting', 'removePool'].includes(action.type),
+    );
+    if (changes) expect(marks).toHaveLength(1);
+    expect(rollingStatusOf(step.state)).toBe(this.status);
+    this.#converge();
+    this.#checkInvariants();
+  }
+
   /** What InstanceManager.converge does: keep the oldest `replicas` per pool, start the missing. */
   #converge(): void {
-    const keep = new Set<number>();
+    const keep = new Set<Sim>();
     for (const plan of this.topology.pools) {
       const mine = this.instances.filter(
         (i) => i.desired && i.pool === plan.name && i.revision === plan.revision,
       );
-      for (const instance of mine.slice(0, plan.replicas)) keep.add(instance.id);
+      for (const instance of mine.slice(0, plan.replicas)) keep.add(instance);
       for (let i = mine.length; i < plan.replicas; i += 1) {
-        const id = this.#nextId++;
-        keep.add(id);
-        this.instances.push({
-          id,
-          pool: plan.name,
-          revision: plan.revision,
-          desired: true,
-          healthy: false,
-          healthySince: null,
-        });
+        const started = this.newInstance(plan.name, plan.revision, false);
+        keep.add(started);
+        this.instances.push(started);
       }
     }
     for (const instance of this.instances) {
-      if (!keep.has(instance.id)) instance.desired = false;
+      if (!keep.has(instance)) instance.desired = false;
     }
   }
 
@@ -298,7 +208,7 @@ describe('rolling: the budget', () => {
 
 describe('rolling: replacing a live version', () => {
   it('5 replicas, maxSurge 1 / maxUnavailable 0: one at a time, never below 5 or above 6', () => {
-    const h = new Harness({ spec: spec({ replicas: 5 }), topology: v1Live(5) });
+    const h = new Harness({ spec: spec({ replicas: 5 }), topology: v1Live('a', 5) });
     const first = h.tick();
     expect(h.phase).toBe('rolling');
     expect(h.state?.newPool).toBe('b');
@@ -339,7 +249,7 @@ describe('rolling: replacing a live version', () => {
   it('25% of 5 replicas: surge 2, unavailable 1', () => {
     const h = new Harness({
       spec: spec({ replicas: 5, rolling: '{ maxSurge: "25%", maxUnavailable: "25%" }' }),
-      topology: v1Live(5),
+      topology: v1Live('a', 5),
     });
     const first = h.tick();
     expect(h.state).toMatchObject({ maxSurge: 2, maxUnavailable: 1 });
@@ -355,7 +265,7 @@ describe('rolling: replacing a live version', () => {
   it('minHealthyTime holds the next batch after an instance becomes healthy', () => {
     const h = new Harness({
       spec: spec({ replicas: 3, rolling: '{ minHealthyTime: 10s }' }),
-      topology: v1Live(3),
+      topology: v1Live('a', 3),
     });
     h.tick();
     h.heal('b');
@@ -379,7 +289,7 @@ describe('rolling: replacing a live version', () => {
   });
 
   it('replicas 1, maxSurge 1 / maxUnavailable 0: start the new one, then remove the old', () => {
-    const h = new Harness({ spec: spec({ replicas: 1 }), topology: v1Live(1) });
+    const h = new Harness({ spec: spec({ replicas: 1 }), topology: v1Live('a', 1) });
     expect(startPools(h.tick())).toEqual({ b: 1 });
     expect(h.weights()).toEqual({ a: 1, b: 0 });
     h.heal('b');
@@ -398,7 +308,7 @@ describe('rolling: replacing a live version', () => {
   it('replicas 1, maxSurge 0 / maxUnavailable 1: remove the old one, then start the new', () => {
     const h = new Harness({
       spec: spec({ replicas: 1, rolling: '{ maxSurge: 0, maxUnavailable: 1 }' }),
-      topology: v1Live(1),
+      topology: v1Live('a', 1),
     });
     expect(startPools(h.tick())).toEqual({ a: 0 });
     expect(h.weights()).toEqual({ a: 0, b: 0 });
@@ -415,12 +325,7 @@ describe('rolling: replacing a live version', () => {
   });
 
   it('starts in pool a when the live pool is b', () => {
-    const live: Topology = {
-      pools: [{ name: 'b', revision: 1, revisionId: 1, version: 'v1', replicas: 2 }],
-      weights: [{ pool: 'b', weight: 100 }],
-      previewPool: null,
-    };
-    const h = new Harness({ spec: spec({ replicas: 2 }), topology: live });
+    const h = new Harness({ spec: spec({ replicas: 2 }), topology: v1Live('b', 2) });
     h.tick();
     expect(h.state?.newPool).toBe('a');
     expect(h.weights()).toEqual({ b: 2, a: 0 });
@@ -429,7 +334,7 @@ describe('rolling: replacing a live version', () => {
   it('continues exactly where it was after a controller restart', () => {
     const h = new Harness({
       spec: spec({ replicas: 4, rolling: '{ minHealthyTime: 5s }' }),
-      topology: v1Live(4),
+      topology: v1Live('a', 4),
     });
     h.tick();
     for (let i = 0; i < 12; i += 1) {
@@ -456,7 +361,10 @@ describe('rolling: replacing a live version', () => {
 describe('rolling: progressDeadline', () => {
   /** Three replicas, one batch done (a: 2, b: 1), and the next new instance never healthy. */
   function stuck(rolling: string, extra = ''): Harness {
-    const h = new Harness({ spec: spec({ replicas: 3, rolling, extra }), topology: v1Live(3) });
+    const h = new Harness({
+      spec: spec({ replicas: 3, rolling, extra }),
+      topology: v1Live('a', 3),
+    });
     h.tick();
     h.heal('b');
     h.advance(1_000); // the first new instance is available; one old one goes
@@ -510,8 +418,7 @@ describe('rolling: progressDeadline', () => {
   it('pause stops progress and the deadline; resume picks both up again', () => {
     const h = stuck('{ progressDeadline: 1m }');
     h.advance(29_000); // 30s of the minute used
-    h.command('pause');
-    h.advance(1_000);
+    h.sendCommand('pause', 1_000);
     expect(h.status).toBe('paused');
     expect(h.reasons.at(-1)).toBe(Reason.Paused);
     // The stuck instance recovers while paused: it joins the router, nothing else moves.
@@ -523,8 +430,7 @@ describe('rolling: progressDeadline', () => {
     expect(h.planned('a')).toBe(2);
     expect(h.lastActions).toEqual([{ type: 'wait', until: null, for: 'resume' }]);
     expect(describeRolling(h.state as RollingState, h.now)).toContain('(paused)');
-    h.command('resume');
-    h.advance(1_000);
+    h.sendCommand('resume', 1_000);
     expect(h.status).toBe('progressing');
     expect(h.planned('a')).toBe(1);
   });
@@ -532,11 +438,9 @@ describe('rolling: progressDeadline', () => {
   it('time paused does not count against the deadline', () => {
     const h = stuck('{ progressDeadline: 1m }');
     h.advance(29_000);
-    h.command('pause');
-    h.advance(1_000); // paused 30s after the last progress
+    h.sendCommand('pause', 1_000); // paused 30s after the last progress
     h.advance(600_000);
-    h.command('resume');
-    h.advance(1_000); // 31s used
+    h.sendCommand('resume', 1_000); // 31s used
     h.advance(28_000);
     expect(h.phase).toBe('rolling');
     h.advance(1_000);
@@ -561,7 +465,7 @@ describe('rolling: progressDeadline', () => {
 
 describe('rolling: commands', () => {
   function midway(extra = ''): Harness {
-    const h = new Harness({ spec: spec({ replicas: 4, extra }), topology: v1Live(4) });
+    const h = new Harness({ spec: spec({ replicas: 4, extra }), topology: v1Live('a', 4) });
     h.tick();
     for (let i = 0; i < 4; i += 1) {
       h.heal('b');
@@ -574,8 +478,7 @@ describe('rolling: commands', () => {
 
   it('abort midway: old pool back to full size, then the new pool removed; aborted', () => {
     const h = midway('hooks: { postRollback: "./notify" }');
-    h.command('abort');
-    const actions = h.advance(1_000);
+    const actions = h.sendCommand('abort', 1_000);
     expect(startPools(actions)).toEqual({ a: 4 });
     expect(h.phase).toBe('reverting');
     expect(h.reasons.at(-1)).toBe(Reason.AbortRequested);
@@ -597,8 +500,7 @@ describe('rolling: commands', () => {
 
   it('rollback midway ends rolledBack', () => {
     const h = midway();
-    h.command('rollback');
-    h.advance(1_000);
+    h.sendCommand('rollback', 1_000);
     expect(h.reasons.at(-1)).toBe(Reason.RollbackRequested);
     h.heal('a');
     h.advance(1_000);
@@ -610,8 +512,7 @@ describe('rolling: commands', () => {
 
   it('ignores promote: a rolling update has nothing to promote', () => {
     const h = midway();
-    h.command('promote');
-    h.advance(1_000);
+    h.sendCommand('promote', 1_000);
     expect(h.reasons.at(-1)).toBe(Reason.CommandIgnored);
     expect(h.messages.at(-1)).toContain('nothing to promote');
     expect(h.phase).toBe('rolling');
@@ -619,8 +520,7 @@ describe('rolling: commands', () => {
 
   it('handles each command once, even if it is observed again', () => {
     const h = midway();
-    h.command('pause');
-    h.advance(1_000);
+    h.sendCommand('pause', 1_000);
     const events = h.reasons.length;
     h.advance(1_000);
     h.advance(1_000);
@@ -628,14 +528,13 @@ describe('rolling: commands', () => {
   });
 
   it('ignores abort once the old pool is being stopped', () => {
-    const h = new Harness({ spec: spec({ replicas: 1 }), topology: v1Live(1) });
+    const h = new Harness({ spec: spec({ replicas: 1 }), topology: v1Live('a', 1) });
     h.tick();
     h.heal('b');
     h.advance(1_000);
     h.advance(1_000);
     expect(h.phase).toBe('scalingDown');
-    h.command('abort');
-    h.advance(1_000);
+    h.sendCommand('abort', 1_000);
     expect(h.reasons.at(-1)).toBe(Reason.CommandIgnored);
     expect(h.weights()).toEqual({ b: 100 });
   });
@@ -659,7 +558,7 @@ describe('rolling: first deploy and hooks', () => {
   it('runs preDeploy before anything starts; a failure starts nothing', () => {
     const h = new Harness({
       spec: spec({ replicas: 2, extra: 'hooks: { preDeploy: "exit 1" }' }),
-      topology: v1Live(2),
+      topology: v1Live('a', 2),
     });
     const first = h.tick();
     expect(first).toContainEqual({ type: 'runHook', hook: 'preDeploy' });
@@ -669,13 +568,13 @@ describe('rolling: first deploy and hooks', () => {
     h.advance(1_000);
     expect(h.status).toBe('failed');
     expect(h.reasons.at(-1)).toBe(Reason.HookFailed);
-    expect(h.topology).toEqual(v1Live(2));
+    expect(h.topology).toEqual(v1Live('a', 2));
   });
 
   it('postDeploy runs with the first new instance on preview, before it takes traffic', () => {
     const h = new Harness({
       spec: spec({ replicas: 2, extra: 'hooks: { preDeploy: "true", postDeploy: "./smoke" }' }),
-      topology: v1Live(2),
+      topology: v1Live('a', 2),
     });
     h.tick();
     h.hooks = { preDeploy: { ok: true, detail: 'exit code 0' } };
@@ -700,7 +599,7 @@ describe('rolling: first deploy and hooks', () => {
   it('a failing postDeploy removes the new pool without it ever taking traffic', () => {
     const h = new Harness({
       spec: spec({ replicas: 2, extra: 'hooks: { postDeploy: "./smoke", postRollback: "x" }' }),
-      topology: v1Live(2),
+      topology: v1Live('a', 2),
     });
     h.tick();
     h.heal('b');
@@ -719,7 +618,7 @@ describe('rolling: first deploy and hooks', () => {
   it('runs postPromote once the new revision takes all traffic', () => {
     const h = new Harness({
       spec: spec({ replicas: 2, extra: 'hooks: { postPromote: "./smoke" }' }),
-      topology: v1Live(2),
+      topology: v1Live('a', 2),
     });
     h.tick();
     h.runToEnd();
@@ -730,7 +629,7 @@ describe('rolling: first deploy and hooks', () => {
 
 describe('rolling: when instances misbehave', () => {
   it('an old instance failing its health checks holds removals; weights follow it', () => {
-    const h = new Harness({ spec: spec({ replicas: 3 }), topology: v1Live(3) });
+    const h = new Harness({ spec: spec({ replicas: 3 }), topology: v1Live('a', 3) });
     h.strict = false; // the world, not the rollout, takes capacity away here
     h.tick();
     const sick = h.instances.find((i) => i.pool === 'a') as Sim;
@@ -747,7 +646,7 @@ describe('rolling: when instances misbehave', () => {
   });
 
   it('a new instance that stops being healthy stops counting as available', () => {
-    const h = new Harness({ spec: spec({ replicas: 3 }), topology: v1Live(3) });
+    const h = new Harness({ spec: spec({ replicas: 3 }), topology: v1Live('a', 3) });
     h.strict = false;
     h.tick();
     h.heal('b');
@@ -769,9 +668,9 @@ describe('rolling: when instances misbehave', () => {
 describe('rolling: bookkeeping', () => {
   it('removes a pool left beside the live one before starting', () => {
     const topology: Topology = {
-      ...v1Live(2),
+      ...v1Live('a', 2),
       pools: [
-        ...v1Live(2).pools,
+        ...v1Live('a', 2).pools,
         { name: 'b', revision: 7, revisionId: 7, version: 'old', replicas: 1 },
       ],
     };
@@ -789,15 +688,13 @@ describe('rolling: bookkeeping', () => {
   });
 
   it('ignores pause and resume once it is reverting', () => {
-    const h = new Harness({ spec: spec({ replicas: 2 }), topology: v1Live(2) });
+    const h = new Harness({ spec: spec({ replicas: 2 }), topology: v1Live('a', 2) });
     h.tick();
     h.heal('b');
     h.advance(1_000);
-    h.command('abort');
-    h.advance(1_000);
+    h.sendCommand('abort', 1_000);
     expect(h.phase).toBe('reverting');
-    h.command('pause');
-    h.advance(1_000);
+    h.sendCommand('pause', 1_000);
     expect(h.reasons.at(-1)).toBe(Reason.CommandIgnored);
     expect(h.status).toBe('progressing');
   });
@@ -810,15 +707,14 @@ describe('rolling: bookkeeping', () => {
     expect(describeRolling(h.state as RollingState, h.now)).toBe(
       'first deploy: 1 of 2 instance(s) healthy in pool a',
     );
-    const r = new Harness({ spec: spec({ replicas: 2 }), topology: v1Live(2) });
+    const r = new Harness({ spec: spec({ replicas: 2 }), topology: v1Live('a', 2) });
     r.tick();
     r.heal('b');
     r.advance(1_000);
     expect(describeRolling(r.state as RollingState, r.now)).toBe(
       'rolling pool a → pool b: 1 of 2 new instance(s) available, 1 old left',
     );
-    r.command('rollback');
-    r.advance(1_000);
+    r.sendCommand('rollback', 1_000);
     expect(describeRolling(r.state as RollingState, r.now)).toBe(
       'reverting: pool a at 1 of 2 healthy, then pool b goes',
     );

@@ -26,9 +26,15 @@ import { DEFAULT_ROLLING, durationMs, effectiveStrategy } from '../spec/index.ts
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { PoolWeight, RolloutStatus } from '../state/store.ts';
 import type { Action, HookName } from './actions.ts';
-import type { Outcome } from './blue-green.ts';
+import { finalStatus } from './outcome.ts';
+import type { Mark, Outcome } from './outcome.ts';
+import { describeSharedPhase, secondsLeft } from './phase-description.ts';
+import { defaultWait, phaseSteps } from './phase-steps.ts';
+import type { PhasedState, StablePool } from './phase-steps.ts';
+import { allTrafficTo, stableWeights, startPoolAction } from './pool-actions.ts';
 import { Reason } from './reasons.ts';
-import type { Command, StrategyInput, StrategyStep } from './strategy.ts';
+import type { Command, HookResult, StrategyInput, StrategyStep } from './strategy.ts';
+import { haltIgnored, takeCommands } from './strategy-kit.ts';
 import { livePool } from './topology.ts';
 import type { Topology } from './topology.ts';
 
@@ -46,23 +52,17 @@ export const ROLLING_PHASES = [
 export type RollingPhase = (typeof ROLLING_PHASES)[number];
 
 /** The pool live when the rollout began. */
-export interface RollingStable {
-  readonly pool: string;
-  readonly revision: number;
+export interface RollingStable extends StablePool {
   readonly revisionId: number;
-  readonly version: string;
   /** Its size when the rollout began: where a revert takes it back to. */
   readonly replicas: number;
 }
 
-export interface RollingState {
+export interface RollingState extends PhasedState {
   readonly kind: 'rolling';
   readonly phase: RollingPhase;
-  /** Epoch ms at which the phase began. */
-  readonly phaseSince: number;
   /** The version being rolled out (for `status`). */
   readonly version: string;
-  readonly newPool: string;
   /** Null on a first deploy. */
   readonly stable: RollingStable | null;
   /** The new revision's replica count, and the budget resolved from it. */
@@ -87,20 +87,13 @@ export interface RollingState {
   readonly newServedTraffic: boolean;
   /** While reverting: healthy instances of the old pool at the last step. */
   readonly oldHealthy: number;
-  readonly lastCommandId: number;
-  /** While reverting or removing the new pool: how the rollout ends. */
+  /** While reverting or removing the new pool, and once done: how the rollout ends. */
   readonly outcome: Outcome | null;
 }
 
 type Input = StrategyInput<RollingState>;
 type Step = StrategyStep<RollingState>;
 type Stable = RollingStable;
-
-interface Mark {
-  readonly status?: RolloutStatus;
-  readonly reason: Reason;
-  readonly message: string;
-}
 
 /** What the controller sees of the two pools. */
 interface Seen {
@@ -115,9 +108,18 @@ interface Seen {
 /** The phases `pause`, `abort` and `rollback` act on; later ones are on their way out. */
 const STEERABLE: readonly RollingPhase[] = ['preDeploy', 'firstDeploy', 'rolling', 'postDeploy'];
 
+const { to, markOf, record, stay, begin, gateOnHook, awaitStableGone, awaitNewGone } =
+  phaseSteps<RollingState>({
+    stepNumber: (state) => rollingStepNumber(state.phase),
+    statusOf: rollingStatusOf,
+    waitOf,
+    // The end is kept whole, so `status` and a restarted controller read the same outcome.
+    keepsEveryOutcome: true,
+  });
+
 export function rolling(input: Input): Step {
-  if (input.state === undefined) return begin(input);
-  const taken = takeCommands(input.state, input.observations.commands, input.now);
+  if (input.state === undefined) return firstStep(input);
+  const taken = takeRollingCommands(input.state, input.observations.commands, input.now);
   if (taken.halt !== undefined) return halt(input, taken.state, taken.halt);
   const step = advance(input, taken.state);
   if (taken.notes.length === 0) return step;
@@ -125,7 +127,8 @@ export function rolling(input: Input): Step {
   const last = taken.notes[taken.notes.length - 1] as Mark;
   const transition = step.actions.find((action) => action.type === 'markStatus');
   if (transition === undefined) {
-    return { ...step, actions: [...step.actions, markOf(step.state, { ...last, message: said })] };
+    const mark = markOf(input, step.state, { ...last, message: said });
+    return { ...step, actions: [...step.actions, mark] };
   }
   // Commands came with a transition: one event still, saying both.
   return {
@@ -162,27 +165,25 @@ function advance(input: Input, state: RollingState): Step {
     case 'done':
       return stay(input, state);
     case 'preDeploy':
-      return gateOnHook(input, state, 'preDeploy', () => startNew(input, state));
+      return gate(input, state, 'preDeploy', () => startNew(input, state));
     case 'firstDeploy':
       return reconcileFirstDeploy(input, state);
     case 'rolling':
       return reconcileRolling(input, state);
     case 'postDeploy':
-      return gateOnHook(input, state, 'postDeploy', () => afterPostDeploy(input, state));
-    case 'scalingDown':
-      return awaitGone(input, state, observe(input, state).oldLeft, {
-        status: 'succeeded',
-        reason: Reason.RolloutSucceeded,
-        message: `${state.version} runs all ${state.replicas} instance(s) and takes all traffic; the old pool is stopped.`,
-      });
+      return gate(input, state, 'postDeploy', () => afterPostDeploy(input, state));
+    case 'scalingDown': {
+      const message = `${state.version} runs all ${state.replicas} instance(s) and takes all traffic; the old pool is stopped.`;
+      return awaitStableGone(input, state, message) ?? stay(input, state);
+    }
     case 'reverting':
       return reconcileRevert(input, state);
     case 'removingNew':
-      return awaitGone(input, state, observe(input, state).newLeft, state.outcome ?? failed());
+      return awaitNewGone(input, state) ?? stay(input, state);
   }
 }
 
-function begin(input: Input): Step {
+function firstStep(input: Input): Step {
   const { spec, topology, target, now } = input;
   const live = livePool(topology);
   const settings = rollingSpec(spec);
@@ -218,18 +219,7 @@ function begin(input: Input): Step {
     lastCommandId: 0,
     outcome: null,
   };
-  // Pools left over beside the live one (a cleanup that never ran) go first.
-  const leftovers: Action[] = topology.pools
-    .filter((pool) => pool.name !== live?.name)
-    .map((pool) => ({ type: 'removePool', pool: pool.name }));
-  if (spec.hooks.preDeploy !== undefined) {
-    return to(state, 'preDeploy', now, [...leftovers, { type: 'runHook', hook: 'preDeploy' }], {
-      reason: Reason.HookStarted,
-      message: `Running the preDeploy hook before ${target.version} starts.`,
-    });
-  }
-  const started = startNew(input, state);
-  return { ...started, actions: [...leftovers, ...started.actions] };
+  return begin(input, state, () => startNew(input, state));
 }
 
 function startNew(input: Input, state: RollingState): Step {
@@ -238,11 +228,11 @@ function startNew(input: Input, state: RollingState): Step {
   const fresh = { ...state, deadlineAt: now + progressDeadlineMs(input) };
   if (state.stable === null) {
     return to(
+      input,
       { ...fresh, newReplicas: state.replicas },
       'firstDeploy',
-      now,
       [
-        newPoolAt(input, state, state.replicas),
+        startPoolAction(state.newPool, input.target, state.replicas),
         {
           type: 'setRouting',
           weights: [{ pool: state.newPool, weight: 0 }],
@@ -258,7 +248,7 @@ function startNew(input: Input, state: RollingState): Step {
   const seen = observe(input, fresh);
   const next = planBatch(input, fresh, seen);
   const { stable } = state;
-  return to(next, 'rolling', now, batchActions(input, fresh, next, seen), {
+  return to(input, next, 'rolling', batchActions(input, fresh, next, seen), {
     reason: Reason.PoolStarting,
     message: `Rolling ${stable.version} (pool ${stable.pool}) over to ${state.version} (pool ${state.newPool}), ${state.replicas} instance(s) with maxSurge ${state.maxSurge} and maxUnavailable ${state.maxUnavailable}: ${batchSummary(input, fresh, next, seen)}`,
   });
@@ -276,23 +266,11 @@ function reconcileFirstDeploy(input: Input, state: RollingState): Step {
 }
 
 function goLiveFirst(input: Input, state: RollingState): Step {
-  return to(
-    { ...state, newServedTraffic: true },
-    'done',
-    input.now,
-    [
-      {
-        type: 'setRouting',
-        weights: [{ pool: state.newPool, weight: 100 }],
-        previewPool: state.newPool,
-      },
-    ],
-    {
-      status: 'succeeded',
-      reason: Reason.RolloutSucceeded,
-      message: `First deploy: all ${state.replicas} instance(s) of ${state.version} are healthy and take all traffic.`,
-    },
-  );
+  return to(input, { ...state, newServedTraffic: true }, 'done', [allTrafficTo(state.newPool)], {
+    status: 'succeeded',
+    reason: Reason.RolloutSucceeded,
+    message: `First deploy: all ${state.replicas} instance(s) of ${state.version} are healthy and take all traffic.`,
+  });
 }
 
 /** One reconcile of the rolling phase: health, deadline, postDeploy, done?, then the next batch. */
@@ -311,7 +289,7 @@ function reconcileRolling(input: Input, state: RollingState): Step {
   const actions = batchActions(input, next, planned, seen);
   if (actions.length === 0) return stay(input, planned);
   const membership = actions.some((action) => action.type === 'startPool');
-  return to(served(planned, actions), 'rolling', input.now, actions, {
+  return to(input, served(planned, actions), 'rolling', actions, {
     reason: membership ? Reason.RollingBatch : Reason.RollingWeights,
     message: batchSummary(input, next, planned, seen),
   });
@@ -348,10 +326,11 @@ function batchActions(
   const stable = after.stable as Stable;
   const actions: Action[] = [];
   if (after.newReplicas !== before.newReplicas) {
-    actions.push(newPoolAt(input, after, after.newReplicas));
+    actions.push(startPoolAction(after.newPool, input.target, after.newReplicas));
   }
   if (after.oldReplicas !== before.oldReplicas) {
-    actions.push(oldPoolAt(stable, after.oldReplicas));
+    // startPool on the old pool resizes it: the controller keeps its oldest instances.
+    actions.push(startPoolAction(stable.pool, stable, after.oldReplicas));
   }
   const weights = weightsOf(input, after, seen);
   if (actions.length > 0 || !routes(input.topology, weights, after.newPool)) {
@@ -418,11 +397,7 @@ function foldHealth(input: Input, state: RollingState, seen: Seen): RollingState
 function finish(input: Input, state: RollingState, seen: Seen): Step {
   const stable = state.stable as Stable;
   const actions: Action[] = [
-    {
-      type: 'setRouting',
-      weights: [{ pool: state.newPool, weight: 100 }],
-      previewPool: state.newPool,
-    },
+    allTrafficTo(state.newPool),
     { type: 'removePool', pool: stable.pool },
   ];
   if (input.spec.hooks.postPromote !== undefined) {
@@ -430,12 +405,12 @@ function finish(input: Input, state: RollingState, seen: Seen): Step {
   }
   const next = { ...state, newServedTraffic: true };
   if (seen.oldLeft > 0) {
-    return to(next, 'scalingDown', input.now, actions, {
+    return to(input, next, 'scalingDown', actions, {
       reason: Reason.ScalingDown,
       message: `All ${state.replicas} instance(s) of ${state.version} are available in pool ${state.newPool} and take all traffic; pool ${stable.pool} (${stable.version}) is draining and stopping.`,
     });
   }
-  return to(next, 'done', input.now, actions, {
+  return to(input, next, 'done', actions, {
     status: 'succeeded',
     reason: Reason.RolloutSucceeded,
     message: `All ${state.replicas} instance(s) of ${state.version} are available in pool ${state.newPool} and take all traffic; pool ${stable.pool} (${stable.version}) is gone.`,
@@ -462,7 +437,7 @@ function enterPostDeploy(input: Input, state: RollingState, seen: Seen): Step {
           },
         ];
   actions.push({ type: 'runHook', hook: 'postDeploy' });
-  return to(state, 'postDeploy', input.now, actions, {
+  return to(input, state, 'postDeploy', actions, {
     reason: Reason.HookStarted,
     message: `${seen.newHealthy} instance(s) of ${state.version} healthy on the preview listener; running the postDeploy hook before any of them takes traffic.`,
   });
@@ -478,7 +453,7 @@ function afterPostDeploy(input: Input, state: RollingState): Step {
   const seen = observe(input, passed);
   const next = state.pausedAt === null ? planBatch(input, passed, seen) : passed;
   const actions = batchActions(input, state, next, seen);
-  return to(served(next, actions), 'rolling', input.now, actions, {
+  return to(input, served(next, actions), 'rolling', actions, {
     reason: Reason.HookSucceeded,
     message: `The postDeploy hook passed; ${lowercase(batchSummary(input, state, next, seen))}`,
   });
@@ -497,7 +472,7 @@ function progressDeadline(input: Input, state: RollingState): Step {
       state.stable === null
         ? `pool ${state.newPool} is left as it is, without traffic`
         : `pools ${state.stable.pool} and ${state.newPool} are left as they are, traffic split by their healthy instances`;
-    return to(state, 'done', input.now, [], {
+    return to(input, state, 'done', [], {
       status: 'failed',
       reason: Reason.ProgressDeadlineExceeded,
       message: `${what} autoRevert is off, so ${left}; run \`switchyard rollback\` to go back or deploy a fix.`,
@@ -542,10 +517,12 @@ function revert(input: Input, state: RollingState, outcome: Outcome, mark: Mark)
   const seen = observe(input, reverting);
   const next = { ...reverting, oldHealthy: seen.oldHealthy };
   const actions: Action[] = [];
-  if (state.oldReplicas !== stable.replicas) actions.push(oldPoolAt(stable, stable.replicas));
+  if (state.oldReplicas !== stable.replicas) {
+    actions.push(startPoolAction(stable.pool, stable, stable.replicas));
+  }
   if (seen.oldHealthy >= stable.replicas) return removeNew(input, next, mark, actions);
   actions.push({ type: 'setRouting', weights: weightsOf(input, next, seen), previewPool: null });
-  return to(next, 'reverting', input.now, actions, mark);
+  return to(input, next, 'reverting', actions, mark);
 }
 
 function reconcileRevert(input: Input, state: RollingState): Step {
@@ -564,7 +541,7 @@ function reconcileRevert(input: Input, state: RollingState): Step {
     next = { ...state, oldHealthy: seen.oldHealthy, deadlineAt };
   }
   if (input.now >= next.deadlineAt) {
-    return to(next, 'done', input.now, [], {
+    return to(input, next, 'done', [], {
       status: 'failed',
       reason: Reason.ProgressDeadlineExceeded,
       message: `The revert stalled: only ${seen.oldHealthy} of ${stable.replicas} instance(s) of ${stable.version} became healthy within progressDeadline (${rollingSpec(input.spec).progressDeadline}); pools ${stable.pool} and ${state.newPool} are left as they are. See \`switchyard logs\`.`,
@@ -572,7 +549,7 @@ function reconcileRevert(input: Input, state: RollingState): Step {
   }
   const weights = weightsOf(input, next, seen);
   if (routes(input.topology, weights, null)) return stay(input, next);
-  return to(next, 'reverting', input.now, [{ type: 'setRouting', weights, previewPool: null }], {
+  return to(input, next, 'reverting', [{ type: 'setRouting', weights, previewPool: null }], {
     reason: Reason.RollingWeights,
     message: `Reverting: ${seen.oldHealthy} of ${stable.replicas} instance(s) of ${stable.version} healthy; traffic by healthy instances: ${weights.map((w) => `${w.pool} ${w.weight}`).join(', ')}.`,
   });
@@ -589,44 +566,33 @@ function removeNew(
   const outcome = state.outcome ?? { ...mark, status: mark.status ?? 'failed' };
   const actions: Action[] = [...before];
   if (stable !== null) {
-    actions.push({
-      type: 'setRouting',
-      weights: [{ pool: stable.pool, weight: 100 }],
-      previewPool: null,
-    });
+    actions.push({ type: 'setRouting', weights: stableWeights(stable), previewPool: null });
   }
   actions.push({ type: 'removePool', pool: state.newPool });
   if (state.newServedTraffic && input.spec.hooks.postRollback !== undefined) {
     actions.push({ type: 'runHook', hook: 'postRollback' });
   }
   const next = { ...state, outcome };
-  if (observe(input, next).newLeft === 0) return to(next, 'done', input.now, actions, outcome);
+  if (observe(input, next).newLeft === 0) return to(input, next, 'done', actions, outcome);
   // Not final yet: the status stays `progressing` until the pool is gone.
-  return to(next, 'removingNew', input.now, actions, {
+  return to(input, next, 'removingNew', actions, {
     reason: mark.reason,
     message: mark.message,
   });
-}
-
-function awaitGone(input: Input, state: RollingState, left: number, outcome: Outcome): Step {
-  if (left > 0) return stay(input, state);
-  return to(state, 'done', input.now, [], outcome);
 }
 
 /** abort / rollback: a first deploy just removes its pool; a rolling update reverts. */
 function halt(input: Input, state: RollingState, command: Command): Step {
   const by = `${command.name} requested by ${command.requestedBy}`;
   if (!STEERABLE.includes(state.phase)) {
-    return record(state, {
-      reason: Reason.CommandIgnored,
-      message:
-        state.phase === 'scalingDown'
-          ? `${command.name} came too late: ${state.version} already takes all traffic and the old pool is stopping. Run \`switchyard rollback\` for a new rollout of the previous revision.`
-          : `${command.name} ignored: the rollout is already ending.`,
-    });
+    const why =
+      state.phase === 'scalingDown'
+        ? `${state.version} already takes all traffic and the old pool is stopping`
+        : null;
+    return record(input, state, haltIgnored(command, why));
   }
   if (state.phase === 'preDeploy') {
-    return to(state, 'done', input.now, [], {
+    return to(input, state, 'done', [], {
       status: 'aborted',
       reason: Reason.RolloutAborted,
       message: `${by} during the preDeploy hook; nothing was started.`,
@@ -660,23 +626,18 @@ function halt(input: Input, state: RollingState, command: Command): Step {
   );
 }
 
-/** Gating hooks are asked for again on every step until their result is in (a restarted controller reruns one cut short). */
-function gateOnHook(input: Input, state: RollingState, hook: HookName, next: () => Step): Step {
-  const result = input.observations.hooks[hook];
-  if (result === undefined) {
-    return {
-      state,
-      step: rollingStepNumber(state.phase),
-      actions: [
-        { type: 'runHook', hook },
-        { type: 'wait', until: null, for: `the ${hook} hook` },
-      ],
-    };
-  }
-  if (result.ok) return next();
+/** A gating hook: a failed preDeploy ends the rollout; a failed postDeploy removes the new pool. */
+function gate(input: Input, state: RollingState, hook: HookName, next: () => Step): Step {
+  return gateOnHook(input, state, hook, {
+    passed: next,
+    failed: (result) => hookFailed(input, state, hook, result),
+  });
+}
+
+function hookFailed(input: Input, state: RollingState, hook: HookName, result: HookResult): Step {
   const message = `The ${hook} hook failed (${result.detail})`;
   if (hook === 'preDeploy') {
-    return to(state, 'done', input.now, [], {
+    return to(input, state, 'done', [], {
       status: 'failed',
       reason: Reason.HookFailed,
       message: `${message}; nothing was started.`,
@@ -696,51 +657,54 @@ function gateOnHook(input: Input, state: RollingState, hook: HookName, next: () 
 
 /**
  * Folds pause and resume into the state and notes every command for one
- * event; the first abort or rollback is returned to act on. `promote` (and
- * `promote --full`) is ignored: a rolling update has no gate to promote past.
+ * event, up to the first abort or rollback, which is returned to act on.
+ * `promote` (and `promote --full`) is ignored: a rolling update has no gate
+ * to promote past.
  */
-function takeCommands(
+function takeRollingCommands(
   state: RollingState,
   commands: readonly Command[],
   now: number,
 ): { state: RollingState; notes: Mark[]; halt: Command | undefined } {
-  const fresh = commands.filter((command) => command.id > state.lastCommandId);
-  if (fresh.length === 0) return { state, notes: [], halt: undefined };
-  let next: RollingState = {
-    ...state,
-    lastCommandId: Math.max(...fresh.map((command) => command.id)),
-  };
   const notes: Mark[] = [];
-  for (const command of fresh) {
-    const by = `${command.name} requested by ${command.requestedBy}`;
-    if (command.name === 'abort' || command.name === 'rollback') {
-      return { state: next, notes, halt: command };
-    }
-    if (command.name !== 'pause' && command.name !== 'resume') {
-      // promote (and promote --full): there is no gate to promote past.
-      notes.push({
-        reason: Reason.CommandIgnored,
-        message: `${by} ignored: a rolling update has nothing to promote; it replaces instances on its own as they become available${next.pausedAt === null ? '' : ' (run `switchyard resume` to continue)'}.`,
-      });
-    } else if (!STEERABLE.includes(next.phase)) {
-      notes.push({
-        reason: Reason.CommandIgnored,
-        message: `${by} ignored: the rollout is already ending.`,
-      });
-    } else if (command.name === 'pause') {
-      if (next.pausedAt === null) next = { ...next, pausedAt: now };
-      notes.push({
-        reason: Reason.Paused,
-        message: `${by}: no instance starts or stops and progressDeadline stops counting until \`switchyard resume\`.`,
-      });
-    } else {
-      if (next.pausedAt !== null) {
-        next = { ...next, pausedAt: null, deadlineAt: next.deadlineAt + (now - next.pausedAt) };
-      }
-      notes.push({ reason: Reason.Resumed, message: `${by}.` });
-    }
+  let halted = false;
+  const taken = takeCommands(state, commands, (next, command) => {
+    // Nothing after the first abort or rollback is folded in: the halt decides.
+    halted ||= command.name === 'abort' || command.name === 'rollback';
+    if (halted) return next;
+    const { mark, state: folded } = foldCommand(next, command, now);
+    notes.push(mark);
+    return folded;
+  });
+  return { state: taken.state, notes, halt: taken.halt };
+}
+
+function foldCommand(
+  state: RollingState,
+  command: Command,
+  now: number,
+): { state: RollingState; mark: Mark } {
+  const by = `${command.name} requested by ${command.requestedBy}`;
+  if (command.name !== 'pause' && command.name !== 'resume') {
+    // promote (and promote --full): there is no gate to promote past.
+    const resume = state.pausedAt === null ? '' : ' (run `switchyard resume` to continue)';
+    const message = `${by} ignored: a rolling update has nothing to promote; it replaces instances on its own as they become available${resume}.`;
+    return { state, mark: { reason: Reason.CommandIgnored, message } };
   }
-  return { state: next, notes, halt: undefined };
+  if (!STEERABLE.includes(state.phase)) {
+    const message = `${by} ignored: the rollout is already ending.`;
+    return { state, mark: { reason: Reason.CommandIgnored, message } };
+  }
+  if (command.name === 'pause') {
+    const message = `${by}: no instance starts or stops and progressDeadline stops counting until \`switchyard resume\`.`;
+    const paused = state.pausedAt === null ? { ...state, pausedAt: now } : state;
+    return { state: paused, mark: { reason: Reason.Paused, message } };
+  }
+  const resumed =
+    state.pausedAt === null
+      ? state
+      : { ...state, pausedAt: null, deadlineAt: state.deadlineAt + (now - state.pausedAt) };
+  return { state: resumed, mark: { reason: Reason.Resumed, message: `${by}.` } };
 }
 
 /**
@@ -808,53 +772,6 @@ function observe(input: Input, state: RollingState): Seen {
   return { oldHealthy, newHealthy, total: instances.length + planned, oldLeft, newLeft };
 }
 
-function to(
-  state: RollingState,
-  phase: RollingPhase,
-  now: number,
-  actions: readonly Action[],
-  mark: Mark,
-): Step {
-  let next: RollingState = phase === state.phase ? state : { ...state, phase, phaseSince: now };
-  if (phase === 'done') {
-    // The end is kept whole, so `status` and a restarted controller read the same outcome.
-    const outcome: Outcome = {
-      status: mark.status ?? 'succeeded',
-      reason: mark.reason,
-      message: mark.message,
-    };
-    next = { ...next, outcome };
-  }
-  return {
-    state: next,
-    step: rollingStepNumber(phase),
-    actions: [...actions, markOf(next, mark)],
-  };
-}
-
-function markOf(state: RollingState, mark: Mark): Action {
-  return {
-    type: 'markStatus',
-    status: mark.status ?? rollingStatusOf(state),
-    reason: mark.reason,
-    message: mark.message,
-  };
-}
-
-/** Same phase, new state (a command was taken): one event, status recomputed. */
-function record(state: RollingState, mark: Mark): Step {
-  return { state, step: rollingStepNumber(state.phase), actions: [markOf(state, mark)] };
-}
-
-/** Nothing to do yet: say what the rollout waits for, and until when. */
-function stay(input: Input, state: RollingState): Step {
-  return {
-    state,
-    step: rollingStepNumber(state.phase),
-    actions: state.phase === 'done' ? [] : [waitOf(input, state)],
-  };
-}
-
 function waitOf(input: Input, state: RollingState): Action & { type: 'wait' } {
   const paused = state.pausedAt !== null;
   switch (state.phase) {
@@ -874,76 +791,44 @@ function waitOf(input: Input, state: RollingState): Action & { type: 'wait' } {
       }
       return { type: 'wait', until: state.deadlineAt, for: 'instances to become available' };
     }
-    case 'scalingDown':
-      return { type: 'wait', until: null, for: 'the old pool to drain and stop' };
     case 'reverting':
       return { type: 'wait', until: state.deadlineAt, for: 'the old pool to be whole again' };
-    case 'removingNew':
-      return { type: 'wait', until: null, for: 'the new pool to drain and stop' };
     default:
-      return { type: 'wait', until: null, for: state.phase };
+      return defaultWait(state.phase);
   }
 }
 
 /** One line for `switchyard status`: the phase, the counts, and what it waits for. */
 export function describeRolling(state: RollingState, now: number): string {
-  const seconds = (until: number) => `${Math.max(0, Math.ceil((until - now) / 1000))}s`;
   const paused = state.pausedAt === null ? '' : ' (paused)';
   const old = state.stable;
   switch (state.phase) {
-    case 'pending':
-      return 'pending';
     case 'preDeploy':
     case 'postDeploy':
+      // A pause holds a rolling update's hooks too.
       return `running the ${state.phase} hook${paused}`;
     case 'firstDeploy':
       return `first deploy: ${state.newHealthy} of ${state.replicas} instance(s) healthy in pool ${state.newPool}${paused}`;
     case 'rolling': {
       const settling = state.newHealthy - state.newAvailable;
       const wait =
-        settling > 0 ? `, ${settling} more in minHealthyTime (${seconds(state.availableAt)})` : '';
+        settling > 0
+          ? `, ${settling} more in minHealthyTime (${secondsLeft(state.availableAt, now)})`
+          : '';
       return `rolling pool ${old?.pool ?? ''} → pool ${state.newPool}: ${state.newAvailable} of ${state.replicas} new instance(s) available${wait}, ${state.oldReplicas} old left${paused}`;
     }
-    case 'scalingDown':
-      return `draining and stopping pool ${old?.pool ?? ''}`;
     case 'reverting':
       return `reverting: pool ${old?.pool ?? ''} at ${state.oldHealthy} of ${old?.replicas ?? 0} healthy, then pool ${state.newPool} goes`;
-    case 'removingNew':
-      return `removing pool ${state.newPool}`;
-    case 'done':
-      return state.outcome?.status ?? 'succeeded';
+    default:
+      return describeSharedPhase(state, paused);
   }
 }
 
 /** `paused` while paused; the outcome once done; `progressing` otherwise. */
 export function rollingStatusOf(state: RollingState): RolloutStatus {
-  if (state.phase === 'done') return state.outcome?.status ?? 'succeeded';
+  if (state.phase === 'done') return finalStatus(state);
   if (state.pausedAt !== null && STEERABLE.includes(state.phase)) return 'paused';
   return 'progressing';
-}
-
-function newPoolAt(input: Input, state: RollingState, replicas: number): Action {
-  const { target } = input;
-  return {
-    type: 'startPool',
-    pool: state.newPool,
-    revision: target.revision,
-    revisionId: target.revisionId,
-    version: target.version,
-    replicas,
-  };
-}
-
-/** startPool on the old pool resizes it: the controller keeps its oldest instances. */
-function oldPoolAt(stable: Stable, replicas: number): Action {
-  return {
-    type: 'startPool',
-    pool: stable.pool,
-    revision: stable.revision,
-    revisionId: stable.revisionId,
-    version: stable.version,
-    replicas,
-  };
 }
 
 /** The deadline after progress now; progress while paused is timed from the pause. */
@@ -968,10 +853,6 @@ function rollingSpec(spec: ResolvedSpec) {
 function countOf(value: number | string, replicas: number, round: (n: number) => number) {
   if (typeof value === 'number') return value;
   return round((Number.parseInt(value, 10) * replicas) / 100);
-}
-
-function failed(): Outcome {
-  return { status: 'failed', reason: Reason.RolloutFailed, message: 'The rollout failed.' };
 }
 
 function capitalise(text: string): string {

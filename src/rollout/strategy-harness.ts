@@ -3,6 +3,11 @@
  * state and topology, applies actions, and lets a test set what is observed
  * (instances, hooks, commands, analysis verdicts) and when. The state goes
  * through JSON on every tick, as it does through the store.
+ *
+ * A test that simulates more of the world (instances that start, heal and
+ * drain as the controller would make them) extends it: richer instances
+ * through `newInstance`, its own checks and world after every tick in
+ * `settle` (rolling.test.ts).
  */
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { RolloutStatus } from '../state/store.ts';
@@ -21,7 +26,10 @@ import type { Topology } from './topology.ts';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-export class StrategyHarness<S extends { readonly phase: string }> {
+export class StrategyHarness<
+  S extends { readonly phase: string },
+  I extends InstanceObservation = InstanceObservation,
+> {
   now = T0;
   state: S | undefined;
   topology: Topology;
@@ -30,7 +38,7 @@ export class StrategyHarness<S extends { readonly phase: string }> {
   reasons: string[] = [];
   messages: string[] = [];
   hooksAsked: HookName[] = [];
-  instances: InstanceObservation[] = [];
+  instances: I[] = [];
   hooks: Partial<Record<HookName, HookResult>> = {};
   commands: Command[] = [];
   analysis: Record<string, AnalysisObservation> = {};
@@ -79,7 +87,20 @@ export class StrategyHarness<S extends { readonly phase: string }> {
     }
     this.lastActions = step.actions;
     this.history.push(...step.actions);
+    this.settle(step);
     return step.actions;
+  }
+
+  /** After each tick, once the state, topology and events are taken in: nothing here. */
+  protected settle(_step: StrategyStep<S>): void {}
+
+  /**
+   * One started instance of the pool; subclasses with richer instances make
+   * their own. The constructor calls it for the topology's pools, before a
+   * subclass's own fields are set, so it must not read them.
+   */
+  protected newInstance(pool: string, revision: number, healthy: boolean): I {
+    return { pool, revision, desired: true, healthy } as I;
   }
 
   advance(ms: number): readonly Action[] {
@@ -91,7 +112,7 @@ export class StrategyHarness<S extends { readonly phase: string }> {
   setPool(pool: string, revision: number, count: number, healthy = true): void {
     this.instances = [
       ...this.instances.filter((i) => i.pool !== pool),
-      ...Array.from({ length: count }, () => ({ pool, revision, desired: true, healthy })),
+      ...Array.from({ length: count }, () => this.newInstance(pool, revision, healthy)),
     ];
   }
 
@@ -103,6 +124,12 @@ export class StrategyHarness<S extends { readonly phase: string }> {
     this.commands.push({ id: this.commands.length + 1, name, requestedBy: 'tester' });
   }
 
+  /** `command`, then the tick `ms` later that takes it; that tick's actions. */
+  sendCommand(name: CommandName, ms: number): readonly Action[] {
+    this.command(name);
+    return this.advance(ms);
+  }
+
   get phase(): string | undefined {
     return this.state?.phase;
   }
@@ -110,6 +137,15 @@ export class StrategyHarness<S extends { readonly phase: string }> {
   weights(): Record<string, number> {
     return Object.fromEntries(this.topology.weights.map((w) => [w.pool, w.weight]));
   }
+}
+
+/** Revision 1 (v1) live in `pool` with `replicas` instances, taking all traffic. */
+export function v1Live(pool: string, replicas: number): Topology {
+  return {
+    pools: [{ name: pool, revision: 1, revisionId: 1, version: 'v1', replicas }],
+    weights: [{ pool, weight: 100 }],
+    previewPool: null,
+  };
 }
 
 export function routingUpdates(actions: readonly Action[]): number {
