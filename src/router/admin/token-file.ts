@@ -1,8 +1,11 @@
 /**
  * A bearer-token file (the router's admin token, the daemon's API token):
- * created once with mode 0600, then reused. `wx` makes two processes racing
+ * created once with mode 0600, then reused. It appears with its content in
+ * one step (written aside, then hard-linked into place), so a reader never
+ * sees it empty; `link` fails if it exists, which makes two processes racing
  * to create it agree on one token.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { newToken } from './bearer-token.ts';
 
@@ -14,13 +17,17 @@ export async function readOrCreateToken(file: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const token = newToken();
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    // `wx`: if another process wrote one meanwhile, keep theirs.
-    await fs.writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    await fs.writeFile(aside, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    // If another process put one in place meanwhile, keep theirs.
+    await fs.link(aside, file);
     return token;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return (await fs.readFile(file, 'utf8')).trim();
+  } finally {
+    await fs.rm(aside, { force: true });
   }
 }
 
