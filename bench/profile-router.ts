@@ -1,7 +1,9 @@
 /**
  * Profiles Switchyard's router under wrk: the router runs with `--cpu-prof`
- * pinned to core 0, wrk and two nginx upstreams on core 1. Prints the top
- * functions by self time and keeps the .cpuprofile (path printed).
+ * pinned to core 0, wrk and two nginx upstreams on core 1. Prints the share
+ * of busy time (idle excluded: on a shared machine it only says how often
+ * the router waited) by area and the top functions by self time, and keeps
+ * the .cpuprofile (path printed).
  *   node bench/profile-router.ts [SECONDS]
  */
 import { readFile, readdir, copyFile } from 'node:fs/promises';
@@ -26,6 +28,25 @@ import {
   waitForPort,
   wrk,
 } from './lib.ts';
+
+/** A coarse bucket for a profile frame: whose code, or which kind of native work. */
+function areaOf(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame;
+  if (url === '') {
+    if (/^write(v|Latin1String|Utf8String|Buffer)$/.test(functionName))
+      return 'socket writes (syscalls)';
+    if (functionName.startsWith('(')) return functionName; // (program), (garbage collector)
+    return 'other native';
+  }
+  if (url.includes('/src/router/')) return "Switchyard's router code";
+  if (/node:_http_/.test(url)) return "Node's http server";
+  if (/node:(net|internal\/stream|internal\/streams)/.test(url)) return "Node's net and streams";
+  if (/node:(events|internal\/process\/task_queues|internal\/timers|timers)/.test(url))
+    return "Node's events, ticks and timers";
+  if (/node:internal\/(modules|bootstrap|deps\/amaro)/.test(url))
+    return 'start-up (module loading)';
+  return 'other JavaScript';
+}
 
 interface ProfileNode {
   id: number;
@@ -82,19 +103,33 @@ runBench(async () => {
     nodes: ProfileNode[];
   };
   const self = new Map<string, number>();
-  let total = 0;
+  const areas = new Map<string, number>();
+  let busy = 0;
+  let idle = 0;
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    total += hits;
     const f = node.callFrame;
+    if (f.functionName === '(idle)') {
+      idle += hits;
+      continue;
+    }
+    busy += hits;
     const where = f.url
       ? `${f.url.replace(/^.*\/(src|node:internal|internal)\//, '$1/')}:${f.lineNumber + 1}`
       : '';
     const key = `${f.functionName || '(anonymous)'} ${where}`;
     self.set(key, (self.get(key) ?? 0) + hits);
+    const area = areaOf(f);
+    areas.set(area, (areas.get(area) ?? 0) + hits);
   }
+  const share = (hits: number): string => `${fmt((hits / busy) * 100, 1).padStart(5)} %`;
+  process.stdout.write(
+    `idle ${fmt((idle / (idle + busy)) * 100, 1)} % of samples; shares below are of busy time\n\nby area:\n`,
+  );
+  for (const [area, hits] of [...areas.entries()].sort((a, b) => b[1] - a[1]))
+    process.stdout.write(`${share(hits)}  ${area}\n`);
+  process.stdout.write('\ntop functions by self time:\n');
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
-  for (const [name, hits] of top)
-    process.stdout.write(`${fmt((hits / total) * 100, 1).padStart(5)} %  ${name}\n`);
+  for (const [name, hits] of top) process.stdout.write(`${share(hits)}  ${name}\n`);
   process.stdout.write(`profile kept at ${keep} (git-ignored)\n`);
 });

@@ -61,6 +61,7 @@ interface DrainWaiter {
 export class Router {
   readonly #ctx: ProxyContext;
   readonly #connectTimeoutMs: number;
+  readonly #responseTimeoutMs: number;
   #generation = Number.NEGATIVE_INFINITY;
   #currentServices: readonly RouterService[] = [];
   #listeners = new Map<string, Listener>();
@@ -73,11 +74,12 @@ export class Router {
   #closed = false;
 
   constructor(options: RouterOptions) {
+    this.#responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     this.#ctx = {
       health: options.health,
       observer: options.observer,
       logger: options.logger,
-      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+      responseTimeoutMs: this.#responseTimeoutMs,
     };
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
@@ -188,6 +190,7 @@ export class Router {
                     instanceId: instance.id,
                   }),
                   connectTimeoutMs: this.#connectTimeoutMs,
+                  responseTimeoutMs: this.#responseTimeoutMs,
                 });
           upstreams.set(key, upstream);
           return upstream;

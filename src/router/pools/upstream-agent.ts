@@ -10,8 +10,9 @@ export const CONNECT_TIMEOUT_CODE = 'ECONNTIMEOUT';
  * Node's http server (and many others) keep an idle connection open, so the
  * router normally drops it first rather than reusing one the instance is
  * closing. A `Keep-Alive: timeout=N` answer from the instance shortens it
- * further (to N - 1 s; Node's agent does this). A connection the instance
+ * further (to N - 1 s, as Node's agent does). A connection the instance
  * closes anyway as it is reused is retried on a fresh one (http-exchange.ts).
+ * Used by UpstreamPool and UpstreamAgent alike.
  */
 export const IDLE_SOCKET_TIMEOUT_MS = 4000;
 
@@ -23,7 +24,8 @@ export interface UpstreamAgentOptions {
 }
 
 /**
- * A keep-alive http.Agent for one upstream instance. It adds what http.Agent
+ * A keep-alive http.Agent for one upstream instance, for WebSocket handshakes
+ * (proxied requests use UpstreamPool's own connections). It adds what http.Agent
  * lacks: a connect timeout (a socket that is still connecting when it fires is
  * destroyed with ECONNTIMEOUT, which the proxy treats as a connect failure)
  * and a count of open sockets for drain reporting. The listeners here are per

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { InstanceObserver } from '../observer.ts';
 import { UpstreamAgent } from './upstream-agent.ts';
+import { UpstreamPool } from './upstream-pool.ts';
 
 export interface UpstreamOptions {
   readonly service: string;
@@ -10,6 +11,7 @@ export interface UpstreamOptions {
   readonly port: number;
   readonly observer: InstanceObserver;
   readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number;
 }
 
 export interface DrainOptions {
@@ -20,7 +22,8 @@ export interface DrainOptions {
 
 /**
  * One instance of one pool, as the proxy sees it: where it is, its keep-alive
- * agent, its observer handle and the counts that decide when it is drained.
+ * connections (a raw-socket pool for requests, an http.Agent for WebSocket
+ * handshakes), its observer handle and the counts that decide when it is drained.
  * The same object lives across config changes while the instance stays in its
  * pool, so counts and warm sockets survive a weight change.
  */
@@ -31,6 +34,9 @@ export class Upstream {
   readonly host: string;
   readonly port: number;
   readonly observer: InstanceObserver;
+  /** Keep-alive connections for proxied requests. */
+  readonly connections: UpstreamPool;
+  /** For WebSocket handshakes, which are rare next to requests. */
   readonly agent: UpstreamAgent;
   /** Client sockets of WebSockets tunnelled to this instance. */
   readonly websockets = new Set<Duplex>();
@@ -48,16 +54,26 @@ export class Upstream {
     this.host = options.host;
     this.port = options.port;
     this.observer = options.observer;
+    const onSocketOpened = (): void => {
+      this.openSockets++;
+      this.observer.connectionOpened();
+    };
+    const onSocketClosed = (): void => {
+      this.openSockets--;
+      this.observer.connectionClosed();
+    };
+    this.connections = new UpstreamPool({
+      host: options.host,
+      port: options.port,
+      connectTimeoutMs: options.connectTimeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs,
+      onSocketOpened,
+      onSocketClosed,
+    });
     this.agent = new UpstreamAgent({
       connectTimeoutMs: options.connectTimeoutMs,
-      onSocketOpened: () => {
-        this.openSockets++;
-        this.observer.connectionOpened();
-      },
-      onSocketClosed: () => {
-        this.openSockets--;
-        this.observer.connectionClosed();
-      },
+      onSocketOpened,
+      onSocketClosed,
     });
   }
 
@@ -105,6 +121,7 @@ export class Upstream {
     if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
     this.#drainTimer = null;
     for (const socket of this.websockets) socket.destroy();
+    this.connections.destroy();
     this.agent.destroy();
   }
 

@@ -21,6 +21,23 @@ export function isHopByHop(lowerName: string): boolean {
 }
 
 /**
+ * Whether a header name, in any case, could be hop-by-hop: only names of the
+ * lengths above need lower-casing to tell (most response headers do not).
+ */
+export function mayBeHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2: // te
+    case 7: // trailer, upgrade
+    case 10: // connection, keep-alive
+    case 16: // proxy-connection
+    case 17: // transfer-encoding
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
  * Extra header names a Connection header lists (beyond the usual keep-alive,
  * close and upgrade), lower-cased; null in the common case of none, so most
  * requests allocate nothing here.

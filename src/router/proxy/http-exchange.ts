@@ -1,29 +1,35 @@
-import http from 'node:http';
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { stickyCookieHeader } from '../pools/sticky.ts';
 import type { ServiceRoute, SelectionFacts } from '../pools/service-route.ts';
 import type { Upstream } from '../pools/upstream.ts';
+import {
+  BodyFraming,
+  type ConnectionUser,
+  type UpstreamConnection,
+} from '../pools/upstream-connection.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import {
   MORE_THAN_ONE_HOST,
+  requestHead,
   upstreamRequestHeaders,
   type RequestHeaderFacts,
 } from './request-headers.ts';
 import { clientResponseHeaders } from './response-headers.ts';
+import { endBatched } from './turn-flush.ts';
 import {
   RESPONSE_TIMEOUT_CODE,
   isConnectFailure,
   isIdempotent,
   isStaleConnection,
-  responseTimeoutError,
 } from './upstream-failure.ts';
 
 /**
- * One client request on its way through the proxy. The event listeners below
- * are module-level functions that find their Exchange through a symbol on the
- * emitter, so a request allocates this object and its header array, not a set
- * of closures.
+ * One client request on its way through the proxy. The upstream connection
+ * calls it directly (it is the connection's ConnectionUser); the few client
+ * listeners are module-level functions that find it through a symbol, so a
+ * request allocates this object, its header array and its head string, not a
+ * set of closures.
  */
 const kExchange = Symbol('switchyard.exchange');
 
@@ -34,7 +40,15 @@ interface Tagged {
 /** Status recorded for a client that went away before its response was complete (nginx's 499). */
 const CLIENT_CLOSED = 499;
 
-class Exchange implements SelectionFacts, RequestHeaderFacts {
+/**
+ * A whole body up to this size goes to the client as latin1 text (a lossless
+ * byte copy): Node then joins it to the head and sends both with one write
+ * instead of a writev of head, body and an empty end; and, being the whole
+ * answer, it may be batched with the turn's other writes (turn-flush.ts).
+ */
+const INLINE_BODY_MAX = 16 * 1024;
+
+class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
   readonly ctx: ProxyContext;
   readonly route: ServiceRoute;
   readonly preview: boolean;
@@ -44,16 +58,32 @@ class Exchange implements SelectionFacts, RequestHeaderFacts {
   override: string | undefined = undefined;
   newClientId: string | null = null;
   hasBody = false;
-  headers: string[] = [];
+  chunked = false;
+  requestHead = '';
+  bodyFraming: BodyFraming = BodyFraming.none;
+  headRequest = false;
   upstream: Upstream | null = null;
-  upstreamReq: ClientRequest | null = null;
-  upstreamRes: IncomingMessage | null = null;
+  /** The connection of the current attempt (it may have let go of this exchange since). */
+  conn: UpstreamConnection | null = null;
   attemptStartedAt = 0;
+  /** The current attempt's connection is open and the request head went out on it. */
   connected = false;
+  /** The client body is being read (its listeners are on). */
+  readingBody = false;
   bodySent = false;
   retried = false;
   /** Sent again on a fresh connection after a reused one turned out closed. */
   freshRetried = false;
+  /** The upstream's response head reached the client. */
+  responded = false;
+  /** Body bytes went to the client. */
+  bodyWritten = false;
+  /** res.end() was called with the last body piece. */
+  ended = false;
+  /** Paused upstream reads until the client response drains. */
+  waitingDrain = false;
+  /** The client socket, while corked to send the response head and body in one write. */
+  corked: Socket | null = null;
   /** The upstream failed after its response began: the client got a cut response. */
   truncated = false;
   done = false;
@@ -70,6 +100,99 @@ class Exchange implements SelectionFacts, RequestHeaderFacts {
     this.preview = preview;
     this.req = req;
     this.res = res;
+  }
+
+  /** This exchange's attempt still holds its connection. */
+  ownsConnection(): boolean {
+    return this.conn !== null && this.conn.user === this;
+  }
+
+  // ConnectionUser
+
+  onUpstreamConnected(): void {
+    this.connected = true;
+    if (!this.hasBody || this.done) return;
+    // With a body, nothing is read from the client until the head went out on
+    // an open connection: a failed connect leaves the body unread and the
+    // request retryable.
+    if (this.readingBody) {
+      this.req.resume();
+      return;
+    }
+    this.readingBody = true;
+    this.req.on('data', onClientData);
+    this.req.on('end', onClientEnd);
+  }
+
+  onUpstreamHead(statusCode: number, statusMessage: string, rawHeaders: string[]): void {
+    if (this.done) {
+      (this.conn as UpstreamConnection).abort();
+      return;
+    }
+    const res = this.res;
+    const setCookie = this.newClientId === null ? null : stickyCookieHeader(this.newClientId);
+    // Corked until the end of this read, so the head and the body that came
+    // with it leave in one write.
+    const socket = res.socket;
+    if (socket !== null && this.corked === null) {
+      socket.cork();
+      this.corked = socket;
+    }
+    try {
+      res.writeHead(statusCode, statusMessage, clientResponseHeaders(rawHeaders, setCookie));
+    } catch (error) {
+      // A header value Node refuses to send on: answer 502 instead of half a response.
+      this.ctx.logger?.warn(
+        { err: error, service: this.route.name },
+        'upstream response headers rejected',
+      );
+      (this.conn as UpstreamConnection).abort();
+      answer(res, 502, 'bad gateway\n');
+      return;
+    }
+    this.responded = true;
+  }
+
+  onUpstreamBody(chunk: Buffer, last: boolean): void {
+    const res = this.res;
+    // `chunk` is in the connection's shared read buffer: what the client
+    // socket may keep queued must be a copy (the latin1 text is one).
+    if (last) {
+      this.ended = true;
+      if (!this.bodyWritten && chunk.length <= INLINE_BODY_MAX)
+        endBatched(res, chunk.toString('latin1'));
+      else res.end(Buffer.from(chunk));
+      return;
+    }
+    this.bodyWritten = true;
+    if (!res.write(Buffer.from(chunk)) && !this.waitingDrain && this.ownsConnection()) {
+      this.waitingDrain = true;
+      (this.conn as UpstreamConnection).pause();
+      this.res.once('drain', onClientDrain);
+    }
+  }
+
+  onUpstreamComplete(): void {
+    if (this.ended) return;
+    // No body (HEAD, 204, 304, length 0): the head alone is the whole answer.
+    if (!this.bodyWritten) endBatched(this.res, '');
+    else this.res.end();
+  }
+
+  onUpstreamReadDone(): void {
+    const socket = this.corked;
+    if (socket === null) return;
+    this.corked = null;
+    // res.end() already uncorked it fully; otherwise flush what this read wrote.
+    if (socket.writableCorked > 0) socket.uncork();
+  }
+
+  onUpstreamDrain(): void {
+    this.req.resume();
+  }
+
+  onUpstreamError(error: NodeJS.ErrnoException): void {
+    failAttempt(this, error);
   }
 }
 
@@ -98,13 +221,20 @@ export function proxyHttpRequest(
     answer(res, 400, MORE_THAN_ONE_HOST);
     return;
   }
-  ex.headers = headers;
   const upstream = route.choose(ex, preview);
   if (upstream === null) {
     ctx.observer.noUpstream(route.name);
     answer(res, 503, 'no healthy upstream\n');
     return;
   }
+  const method = req.method as string;
+  ex.requestHead = requestHead(method, req.url as string, headers);
+  ex.headRequest = method === 'HEAD';
+  ex.bodyFraming = !ex.hasBody
+    ? BodyFraming.none
+    : ex.chunked
+      ? BodyFraming.chunked
+      : BodyFraming.length;
   (req as Tagged)[kExchange] = ex;
   (res as Tagged)[kExchange] = ex;
   res.on('close', onClientResponseClose);
@@ -116,117 +246,36 @@ function dispatch(ex: Exchange, upstream: Upstream): void {
   ex.connected = false;
   ex.attemptStartedAt = performance.now();
   upstream.requestStarted();
-  const upstreamReq = http.request({
-    agent: upstream.agent,
-    host: upstream.host,
-    port: upstream.port,
-    method: ex.req.method,
-    path: ex.req.url,
-    headers: ex.headers,
-    setHost: false,
-  });
-  ex.upstreamReq = upstreamReq;
-  (upstreamReq as Tagged)[kExchange] = ex;
-  upstreamReq.on('socket', onUpstreamSocket);
-  upstreamReq.on('response', onUpstreamResponse);
-  upstreamReq.on('error', onUpstreamError);
-  upstreamReq.on('timeout', onUpstreamTimeout);
-  upstreamReq.setTimeout(ex.ctx.responseTimeoutMs);
-  if (!ex.hasBody) upstreamReq.end();
-  // With a body, nothing is read from the client until the upstream socket
-  // connects: a failed connect leaves the body unread and the request retryable.
-}
-
-function onUpstreamSocket(this: ClientRequest, socket: Socket): void {
-  const ex = (this as Tagged)[kExchange] as Exchange;
-  if (socket.connecting) {
-    (socket as Tagged)[kExchange] = ex;
-    socket.once('connect', onUpstreamConnect);
-  } else {
-    upstreamConnected(ex);
-  }
-}
-
-function onUpstreamConnect(this: Socket): void {
-  const ex = (this as Tagged)[kExchange];
-  (this as Tagged)[kExchange] = undefined;
-  if (ex !== undefined && ex.upstreamReq !== null && ex.upstreamReq.socket === this)
-    upstreamConnected(ex);
-}
-
-function upstreamConnected(ex: Exchange): void {
-  ex.connected = true;
-  if (!ex.hasBody || ex.done) return;
-  const req = ex.req;
-  req.on('data', onClientData);
-  req.on('end', onClientEnd);
-  (ex.upstreamReq as ClientRequest).on('drain', onUpstreamDrain);
+  const conn = upstream.connections.acquire();
+  ex.conn = conn;
+  // A reused connection writes the head and calls back at once.
+  conn.start(ex);
 }
 
 function onClientData(this: IncomingMessage, chunk: Buffer): void {
   const ex = (this as Tagged)[kExchange] as Exchange;
+  // Answered, cut or over (a retry takes its connection synchronously): the
+  // rest of the body is read and dropped.
+  if (!ex.ownsConnection()) return;
+  if (!ex.connected) {
+    // Not expected (the body is paused while a retry connects): keep the bytes.
+    this.pause();
+    this.unshift(chunk);
+    return;
+  }
   ex.bodySent = true;
-  if (!(ex.upstreamReq as ClientRequest).write(chunk)) this.pause();
-}
-
-function onUpstreamDrain(this: ClientRequest): void {
-  (this as Tagged)[kExchange]?.req.resume();
+  if (!(ex.conn as UpstreamConnection).writeBody(chunk)) this.pause();
 }
 
 function onClientEnd(this: IncomingMessage): void {
-  (this as Tagged)[kExchange]?.upstreamReq?.end();
-}
-
-function onUpstreamResponse(this: ClientRequest, upstreamRes: IncomingMessage): void {
   const ex = (this as Tagged)[kExchange] as Exchange;
-  if (ex.done || ex.upstreamReq !== this) {
-    upstreamRes.destroy();
-    return;
-  }
-  ex.upstreamRes = upstreamRes;
-  const res = ex.res;
-  const setCookie = ex.newClientId === null ? null : stickyCookieHeader(ex.newClientId);
-  try {
-    res.writeHead(
-      upstreamRes.statusCode ?? 502,
-      upstreamRes.statusMessage,
-      clientResponseHeaders(upstreamRes.rawHeaders, setCookie),
-    );
-  } catch (error) {
-    // A header value Node refuses to send on: answer 502 instead of half a response.
-    ex.ctx.logger?.warn(
-      { err: error, service: ex.route.name },
-      'upstream response headers rejected',
-    );
-    upstreamRes.destroy();
-    ex.upstreamRes = null;
-    answer(res, 502, 'bad gateway\n');
-    return;
-  }
-  (upstreamRes as Tagged)[kExchange] = ex;
-  upstreamRes.on('data', onUpstreamData);
-  upstreamRes.on('end', onUpstreamEnd);
-  upstreamRes.on('close', onUpstreamResponseClose);
-  res.on('drain', onClientDrain);
-}
-
-function onUpstreamData(this: IncomingMessage, chunk: Buffer): void {
-  const ex = (this as Tagged)[kExchange] as Exchange;
-  if (!ex.res.write(chunk)) this.pause();
+  if (ex.ownsConnection()) (ex.conn as UpstreamConnection).endBody();
 }
 
 function onClientDrain(this: ServerResponse): void {
-  (this as Tagged)[kExchange]?.upstreamRes?.resume();
-}
-
-function onUpstreamEnd(this: IncomingMessage): void {
-  (this as Tagged)[kExchange]?.res.end();
-}
-
-function onUpstreamResponseClose(this: IncomingMessage): void {
-  if (this.complete) return;
   const ex = (this as Tagged)[kExchange] as Exchange;
-  cutClientResponse(ex);
+  ex.waitingDrain = false;
+  if (ex.ownsConnection()) (ex.conn as UpstreamConnection).resume();
 }
 
 /** The response already began: a truncated body must not look complete, so drop the connection. */
@@ -236,21 +285,18 @@ function cutClientResponse(ex: Exchange): void {
   ex.res.destroy();
 }
 
-function onUpstreamTimeout(this: ClientRequest): void {
-  const ex = (this as Tagged)[kExchange] as Exchange;
-  if (ex.upstreamReq !== this) return;
-  this.destroy(responseTimeoutError());
-}
-
-function onUpstreamError(this: ClientRequest, error: NodeJS.ErrnoException): void {
-  const ex = (this as Tagged)[kExchange] as Exchange;
-  if (ex.upstreamReq !== this || ex.done) return;
-  if (ex.upstreamRes !== null) {
+function failAttempt(ex: Exchange, error: NodeJS.ErrnoException): void {
+  if (ex.done) return;
+  uncork(ex);
+  if (ex.responded) {
     cutClientResponse(ex);
     return;
   }
+  const conn = ex.conn as UpstreamConnection;
   const upstream = ex.upstream as Upstream;
-  if (!upstream.drained && isStaleConnection(this, error)) {
+  // No body byte may flow while no connection takes it.
+  if (ex.readingBody) ex.req.pause();
+  if (!upstream.drained && isStaleConnection(conn.reused && !conn.responding, error)) {
     // The keep-alive race: the instance closed this idle connection just as
     // the router reused it. That is no sign of ill health (no passive
     // ejection), and the instance closed it as idle rather than act on the
@@ -262,7 +308,7 @@ function onUpstreamError(this: ClientRequest, error: NodeJS.ErrnoException): voi
       ex.upstream = null;
       upstream.attemptRetried();
       // The other idle connections are at least as old: open a new one.
-      upstream.agent.dropIdleSockets();
+      upstream.connections.dropIdle();
       dispatch(ex, upstream);
       return;
     }
@@ -270,7 +316,7 @@ function onUpstreamError(this: ClientRequest, error: NodeJS.ErrnoException): voi
       { err: error, service: ex.route.name, instance: upstream.instanceId },
       'reused upstream connection closed',
     );
-    answer(ex.res, 502, 'bad gateway\n');
+    giveUp(ex, 502, 'bad gateway\n');
     return;
   }
   // Cut by our own drain timeout: not the instance's fault, and not retried.
@@ -295,8 +341,21 @@ function onUpstreamError(this: ClientRequest, error: NodeJS.ErrnoException): voi
     { err: error, service: ex.route.name, instance: upstream.instanceId },
     'upstream failed',
   );
-  if (error.code === RESPONSE_TIMEOUT_CODE) answer(ex.res, 504, 'gateway timeout\n');
-  else answer(ex.res, 502, 'bad gateway\n');
+  if (error.code === RESPONSE_TIMEOUT_CODE) giveUp(ex, 504, 'gateway timeout\n');
+  else giveUp(ex, 502, 'bad gateway\n');
+}
+
+/** The proxy's own answer ends the exchange; the rest of the client's body is read and dropped. */
+function giveUp(ex: Exchange, status: number, body: string): void {
+  answer(ex.res, status, body);
+  if (ex.readingBody) ex.req.resume();
+}
+
+function uncork(ex: Exchange): void {
+  const socket = ex.corked;
+  if (socket === null) return;
+  ex.corked = null;
+  if (socket.writableCorked > 0) socket.uncork();
 }
 
 /**
@@ -307,10 +366,12 @@ function onClientResponseClose(this: ServerResponse): void {
   const ex = (this as Tagged)[kExchange] as Exchange;
   if (ex.done) return;
   ex.done = true;
+  uncork(ex);
   const finished = this.writableFinished;
   const status = ex.truncated ? 502 : finished ? this.statusCode : CLIENT_CLOSED;
-  // The client went away: stop the upstream work it no longer waits for.
-  if (!finished && ex.upstreamReq !== null && !ex.upstreamReq.destroyed) ex.upstreamReq.destroy();
+  // The client went away, or the response is complete while the request body
+  // still streams: stop the upstream work no one waits for any more.
+  if (ex.ownsConnection()) (ex.conn as UpstreamConnection).abort();
   endAttempt(ex, status);
 }
 

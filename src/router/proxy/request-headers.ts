@@ -8,6 +8,8 @@ export interface RequestHeaderFacts {
   override: string | undefined;
   /** The request carries a body (Content-Length > 0 or Transfer-Encoding). */
   hasBody: boolean;
+  /** The body comes chunked (Transfer-Encoding), and goes upstream chunked. */
+  chunked: boolean;
 }
 
 export interface UpstreamHeaderOptions {
@@ -47,7 +49,6 @@ export function upstreamRequestHeaders(
   let host: string | undefined;
   let requestId: string | undefined;
   let upgrade: string | undefined;
-  let chunked = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
@@ -55,7 +56,7 @@ export function upstreamRequestHeaders(
     if (isHopByHop(lower)) {
       if (lower === 'transfer-encoding') {
         facts.hasBody = true;
-        chunked = true;
+        facts.chunked = true;
       } else if (lower === 'upgrade') {
         upgrade = value;
       }
@@ -106,8 +107,19 @@ export function upstreamRequestHeaders(
     requestId ?? nextRequestId(),
   );
   // We stream the body through; re-chunk it ourselves when the client did.
-  if (chunked) out.push('Transfer-Encoding', 'chunked');
+  if (facts.chunked) out.push('Transfer-Encoding', 'chunked');
   if (options.upgrade && upgrade !== undefined)
     out.push('Connection', 'Upgrade', 'Upgrade', upgrade);
   return out;
+}
+
+/**
+ * The request line and headers as one latin1 string, written upstream in one
+ * write. Every part comes from llhttp (which refuses CR, LF and NUL in them)
+ * or from the router itself, so nothing here can split the head.
+ */
+export function requestHead(method: string, url: string, headers: readonly string[]): string {
+  let head = `${method} ${url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${head}Connection: keep-alive\r\n\r\n`;
 }

@@ -1,4 +1,4 @@
-import { isHopByHop, namedByConnection } from './hop-by-hop.ts';
+import { isHopByHop, mayBeHopByHop, namedByConnection } from './hop-by-hop.ts';
 
 /**
  * The upstream's response headers as a flat array for `res.writeHead`, minus
@@ -14,8 +14,10 @@ export function clientResponseHeaders(
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    const lower = name.toLowerCase();
-    if (isHopByHop(lower) || (named !== null && named.includes(lower))) continue;
+    if (named !== null || mayBeHopByHop(name)) {
+      const lower = name.toLowerCase();
+      if (isHopByHop(lower) || (named !== null && named.includes(lower))) continue;
+    }
     out.push(name, rawHeaders[i + 1] as string);
   }
   if (setCookie !== null) out.push('Set-Cookie', setCookie);

@@ -1,10 +1,9 @@
-import type { ClientRequest } from 'node:http';
 import { CONNECT_TIMEOUT_CODE } from '../pools/upstream-agent.ts';
 
 /** Error code given to an upstream request destroyed by the response timeout. */
 export const RESPONSE_TIMEOUT_CODE = 'ERESPONSETIMEOUT';
 
-export function responseTimeoutError(): Error {
+export function responseTimeoutError(): NodeJS.ErrnoException {
   const error = new Error('upstream response timed out') as NodeJS.ErrnoException;
   error.code = RESPONSE_TIMEOUT_CODE;
   return error;
@@ -32,10 +31,10 @@ export function isConnectFailure(error: NodeJS.ErrnoException, connected: boolea
  * went out on a pooled idle connection and the connection was reset or closed
  * before any response byte. The instance closed that idle connection as the
  * router reused it, so it never read the request; this says nothing about its
- * health. Call it only while no response has begun.
+ * health. `reusedIdle`: the connection was reused and no response byte came.
  */
-export function isStaleConnection(request: ClientRequest, error: NodeJS.ErrnoException): boolean {
-  return request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+export function isStaleConnection(reusedIdle: boolean, error: NodeJS.ErrnoException): boolean {
+  return reusedIdle && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);

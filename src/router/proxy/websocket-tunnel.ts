@@ -47,6 +47,7 @@ export function proxyUpgrade(options: {
     override: undefined,
     newClientId: null,
     hasBody: false,
+    chunked: false,
   };
   const headers = upstreamRequestHeaders(req, facts, {
     overrideHeader: route.overrideHeader,
@@ -129,7 +130,7 @@ export function proxyUpgrade(options: {
     });
     upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
       if (settled) return;
-      if (!upstream.drained && isStaleConnection(upstreamReq, error)) {
+      if (!upstream.drained && isStaleConnection(upstreamReq.reusedSocket, error)) {
         // The instance closed this idle keep-alive connection as it was
         // reused (see http-exchange.ts): no failure of the instance; the
         // handshake goes again, once, on a fresh connection to it.
