@@ -21,6 +21,7 @@ import type { AnalysisRecord, TemplateRun } from './analysis-records.ts';
 import { commandCwd, rolloutCommandEnvironment } from './command-environment.ts';
 import type { Logger } from './logger.ts';
 import { keyOf, rolloutData } from './rollout-data.ts';
+import type { RolloutData } from './rollout-data.ts';
 import { maskSecrets, secretValues } from './secrets.ts';
 
 export const MEASUREMENT_EVENT = 'analysis.measurement';
@@ -148,18 +149,7 @@ export class AnalysisRunner {
       // seconds do not line up with the interval): look again shortly rather
       // than judge an empty span as "no traffic".
       const later = { ...run.state, dueAt: this.#o.now().getTime() + RETRY_EMPTY_SPAN_MS };
-      store.updateRollout(rolloutId, {
-        data: {
-          ...data,
-          analysis: {
-            ...data.analysis,
-            [runName]: {
-              ...record,
-              runs: { ...record.runs, [template]: { ...run, state: later } },
-            },
-          },
-        },
-      });
+      saveRun(store, rolloutId, data, runName, record, template, { ...run, state: later });
       return;
     }
     const judged = judgeInterval({
@@ -169,15 +159,7 @@ export class AnalysisRunner {
       now: this.#o.now().getTime(),
     });
     const next: TemplateRun = { state: judged.state, throughSecond: result.throughSecond };
-    store.updateRollout(rolloutId, {
-      data: {
-        ...data,
-        analysis: {
-          ...data.analysis,
-          [runName]: { ...record, runs: { ...record.runs, [template]: next } },
-        },
-      },
-    });
+    saveRun(store, rolloutId, data, runName, record, template, next);
     const mask = (text: string) => maskSecrets(text, result.secrets);
     for (const measurement of judged.measurements) {
       store.appendEvent({
@@ -206,6 +188,22 @@ export class AnalysisRunner {
       });
     }
   }
+}
+
+/** Writes one template run back into the rollout's data, the rest unchanged. */
+function saveRun(
+  store: StateStore,
+  rolloutId: number,
+  data: RolloutData,
+  runName: string,
+  record: AnalysisRecord,
+  template: string,
+  run: TemplateRun,
+): void {
+  const runs = { ...record.runs, [template]: run };
+  store.updateRollout(rolloutId, {
+    data: { ...data, analysis: { ...data.analysis, [runName]: { ...record, runs } } },
+  });
 }
 
 /** How soon a measurement whose span had no whole second yet is taken again. */
