@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { ContainerPlan } from './container-plan.ts';
@@ -24,6 +25,15 @@ interface EngineError extends Error {
   readonly code?: string;
   readonly json?: { readonly message?: string } | null;
 }
+
+/**
+ * How often an idempotent read is tried when the engine answers 500, and the
+ * pause between tries. Podman before 4.4 answers `read /proc/PID/cgroup: no
+ * such process` to an inspect that races the container's exit
+ * (containers/podman#16383); the same question a moment later is answered.
+ */
+const READ_ATTEMPTS = 4;
+const READ_RETRY_MS = 50;
 
 /** Socket and network failures: the engine is not there, as opposed to answering "no". */
 const UNREACHABLE = new Set([
@@ -86,7 +96,10 @@ export class ContainerEngine {
 
   /** The engine's view of a container; undefined when it does not exist. */
   async inspectContainer(id: string): Promise<ContainerInspectInfo | undefined> {
-    return this.#call((docker) => docker.getContainer(id).inspect(), { notFound: undefined });
+    return this.#call((docker) => docker.getContainer(id).inspect(), {
+      notFound: undefined,
+      idempotent: true,
+    });
   }
 
   /** Sends a signal; a container that is gone or no longer running needs none. */
@@ -108,10 +121,13 @@ export class ContainerEngine {
   async listContainers(
     labels: readonly string[],
   ): Promise<{ id: string; labels: Record<string, string> }[]> {
-    return this.#call(async (docker) => {
-      const found = await docker.listContainers({ all: true, filters: { label: [...labels] } });
-      return found.map((c) => ({ id: c.Id, labels: c.Labels ?? {} }));
-    });
+    return this.#call(
+      async (docker) => {
+        const found = await docker.listContainers({ all: true, filters: { label: [...labels] } });
+        return found.map((c) => ({ id: c.Id, labels: c.Labels ?? {} }));
+      },
+      { idempotent: true },
+    );
   }
 
   /** The raw, multiplexed log of a container; log-frames.ts decodes it. */
@@ -124,7 +140,7 @@ export class ContainerEngine {
           follow: false,
           ...(options.tail !== undefined && { tail: options.tail }),
         }),
-      { notFound: undefined },
+      { notFound: undefined, idempotent: true },
     );
   }
 
@@ -167,28 +183,42 @@ export class ContainerEngine {
   /**
    * Runs one engine call. `notFound` / `notRunning`: the value to answer
    * when the engine says 404 / 304 or 409 (already stopped), instead of failing.
+   * `idempotent`: a read, asked again when the engine answers 500.
    */
   async #call<T, F = never>(
     call: (docker: Docker) => Promise<T>,
-    answers: { notFound?: F; notRunning?: F } = {},
+    answers: { notFound?: F; notRunning?: F; idempotent?: boolean } = {},
   ): Promise<T | F> {
     const docker = this.#client();
-    try {
-      return await call(docker);
-    } catch (caught) {
-      const error = caught as EngineError;
-      if (error.statusCode === 404 && 'notFound' in answers) return answers.notFound as F;
-      if ((error.statusCode === 409 || error.statusCode === 304) && 'notRunning' in answers) {
-        return answers.notRunning as F;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call(docker);
+      } catch (caught) {
+        const error = caught as EngineError;
+        const again = answers.idempotent === true && attempt < READ_ATTEMPTS;
+        if (again && error.statusCode === 500) {
+          await sleep(READ_RETRY_MS);
+          continue;
+        }
+        return this.#answer(caught, answers);
       }
-      if (error.code !== undefined && UNREACHABLE.has(error.code)) {
-        throw new Error(
-          `The container engine at ${this.address} does not answer (${error.code}). Start Docker, or Podman's API service (scripts/setup-podman.sh), or point DOCKER_HOST at a running engine.`,
-          { cause: caught },
-        );
-      }
-      throw new Error(engineMessage(error), { cause: caught });
     }
+  }
+
+  /** What a failed call comes to: the agreed value for 404 / 304 / 409, else a sentence. */
+  #answer<F>(caught: unknown, answers: { notFound?: F; notRunning?: F }): F {
+    const error = caught as EngineError;
+    if (error.statusCode === 404 && 'notFound' in answers) return answers.notFound as F;
+    if ((error.statusCode === 409 || error.statusCode === 304) && 'notRunning' in answers) {
+      return answers.notRunning as F;
+    }
+    if (error.code !== undefined && UNREACHABLE.has(error.code)) {
+      throw new Error(
+        `The container engine at ${this.address} does not answer (${error.code}). Start Docker, or Podman's API service (scripts/setup-podman.sh), or point DOCKER_HOST at a running engine.`,
+        { cause: caught },
+      );
+    }
+    throw new Error(engineMessage(error), { cause: caught });
   }
 }
 
