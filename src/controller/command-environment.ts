@@ -5,7 +5,7 @@
  * the daemon's whole environment.
  */
 import { inheritedEnvironment } from '../runtime/inherited-environment.ts';
-import type { ResolvedSpec } from '../spec/index.ts';
+import { switchyardVariables, type ResolvedSpec } from '../spec/index.ts';
 import type { Revision, Rollout } from '../state/store.ts';
 
 export function rolloutCommandEnvironment(options: {
@@ -19,10 +19,7 @@ export function rolloutCommandEnvironment(options: {
     ...inheritedEnvironment(),
     ...options.spec.env,
     ...options.secrets,
-    SWITCHYARD_SERVICE: rollout.service,
-    SWITCHYARD_ENV: rollout.environment,
-    SWITCHYARD_VERSION: revision.version,
-    SWITCHYARD_REVISION: String(revision.number),
+    ...switchyardVariables({ ...rollout, version: revision.version, revision: revision.number }),
   };
 }
 

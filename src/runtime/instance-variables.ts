@@ -4,16 +4,12 @@
  * on where it runs: a free port of the host for a process, the image's port
  * inside a container.
  */
+import { switchyardVariables } from '../spec/switchyard-variables.ts';
 import type { InstanceRequest } from './runtime.ts';
 
 export function instanceVariables(request: InstanceRequest, port: number): Record<string, string> {
   return {
     PORT: String(port),
-    SWITCHYARD_SERVICE: request.service,
-    SWITCHYARD_ENV: request.environment,
-    SWITCHYARD_VERSION: request.version,
-    SWITCHYARD_REVISION: String(request.revision),
-    SWITCHYARD_POOL: request.pool,
-    SWITCHYARD_INSTANCE: request.instanceId,
+    ...switchyardVariables({ ...request, instance: request.instanceId }),
   };
 }

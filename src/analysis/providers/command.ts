@@ -6,6 +6,7 @@
  * unowned and holding its output open.
  */
 import { spawn } from 'node:child_process';
+import { switchyardVariables } from '../../spec/switchyard-variables.ts';
 import type { Observation } from '../types.ts';
 import { excerpt } from './bounded-body.ts';
 import { deadline } from './deadline.ts';
@@ -45,14 +46,7 @@ export interface CheckCommandOptions {
 
 /** The SWITCHYARD_* variables a check command gets. */
 export function commandEnvironment(identity: CommandIdentity): Record<string, string> {
-  return {
-    SWITCHYARD_SERVICE: identity.service,
-    SWITCHYARD_ENV: identity.environment,
-    SWITCHYARD_POOL: identity.pool,
-    SWITCHYARD_VERSION: identity.version,
-    SWITCHYARD_REVISION: String(identity.revision),
-    SWITCHYARD_STABLE_POOL: identity.stablePool ?? '',
-  };
+  return switchyardVariables({ ...identity, stablePool: identity.stablePool ?? '' });
 }
 
 /** Runs the command; never throws. */
