@@ -78,6 +78,7 @@ async function dispatch(
   unchanged: (observation: Observation) => WindowMeasurement,
 ): Promise<WindowMeasurement> {
   const routerService = `${context.service}/${context.environment}`;
+  const subject = subjectOf(context);
   const windowOptions = {
     source: context.window,
     routerService,
@@ -101,14 +102,7 @@ async function dispatch(
         await queryPrometheus({
           query: spec.query,
           address: spec.address,
-          placeholders: {
-            service: context.service,
-            environment: context.environment,
-            pool: context.pool,
-            stablePool: context.stablePool,
-            version: context.version,
-            routerService,
-          },
+          placeholders: { ...subject, routerService },
           timeoutMs: context.fetchTimeoutMs,
           signal: context.signal,
         }),
@@ -119,16 +113,7 @@ async function dispatch(
       return unchanged(
         await callWebhook({
           url: spec.url,
-          payload: {
-            service: context.service,
-            environment: context.environment,
-            revision: context.revision,
-            version: context.version,
-            pool: context.pool,
-            stablePool: context.stablePool,
-            template: context.template,
-            metricIndex: context.metricIndex,
-          },
+          payload: subject,
           timeoutMs:
             context.fetchTimeoutMs ??
             (spec.timeout === undefined ? undefined : durationMs(spec.timeout)),
@@ -142,14 +127,7 @@ async function dispatch(
         await runCheckCommand({
           run: spec.run,
           env: context.commandEnv,
-          identity: {
-            service: context.service,
-            environment: context.environment,
-            pool: context.pool,
-            version: context.version,
-            revision: context.revision,
-            stablePool: context.stablePool,
-          },
+          identity: subject,
           cwd: context.commandCwd,
           timeoutMs: spec.timeout === undefined ? undefined : durationMs(spec.timeout),
           signal: context.signal,
@@ -170,4 +148,11 @@ async function dispatch(
         ),
       );
   }
+}
+
+/** What is judged, and nothing of how to reach it: what a webhook receives, what a query and a command are told. */
+function subjectOf(context: AnalysisSubject): AnalysisSubject {
+  const { service, environment, revision, version, pool, stablePool, template, metricIndex } =
+    context;
+  return { service, environment, revision, version, pool, stablePool, template, metricIndex };
 }
