@@ -9,6 +9,8 @@ export const ExitCode = {
   rolloutFailed: 1,
   badInput: 2,
   conflict: 3,
+  /** Ctrl-C, as shells report a process ended by SIGINT (128 + 2). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

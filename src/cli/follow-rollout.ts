@@ -26,6 +26,11 @@ export interface FollowRolloutOptions {
   readonly rolloutId: number;
   readonly io: CliIO;
   readonly json: boolean;
+  /**
+   * Ctrl-C: stop following. The rollout is the controller's and goes on; the
+   * command says so and how to steer it, and exits 130. Default: SIGINT.
+   */
+  readonly interrupt?: AbortSignal;
 }
 
 export async function followRollout(options: FollowRolloutOptions): Promise<number> {
@@ -47,9 +52,16 @@ export async function followRollout(options: FollowRolloutOptions): Promise<numb
     wake.notify();
   });
   const timer = setInterval(() => wake.notify(), REFRESH_MS);
+  const sigint = new AbortController();
+  const onSigint = () => sigint.abort();
+  if (options.interrupt === undefined) process.once('SIGINT', onSigint);
+  const interrupt = options.interrupt ?? sigint.signal;
+  const onInterrupt = () => wake.notify();
+  interrupt.addEventListener('abort', onInterrupt, { once: true });
 
   try {
     for (;;) {
+      if (interrupt.aborted) return interrupted(options);
       const status = await client.status(key);
       const rollout = await rolloutOf(client, key, status, rolloutId);
       if (live && status.rollout?.id === rolloutId)
@@ -60,9 +72,20 @@ export async function followRollout(options: FollowRolloutOptions): Promise<numb
     }
   } finally {
     clearInterval(timer);
+    interrupt.removeEventListener('abort', onInterrupt);
+    process.removeListener('SIGINT', onSigint);
     stop.abort();
     await pump;
   }
+}
+
+function interrupted(options: FollowRolloutOptions): number {
+  const { io, key, rolloutId } = options;
+  const target = `${key.environment === 'default' ? '' : ` --env ${key.environment}`}`;
+  io.stderr.write(
+    `\nStopped following rollout ${rolloutId}; it goes on in the controller. Follow it again with \`switchyard status --watch${target}\`, or stop it with \`switchyard abort${target}\`.\n`,
+  );
+  return ExitCode.interrupted;
 }
 
 /** Our rollout: the one status shows, or (once a newer one started) ours from history. */

@@ -249,6 +249,23 @@ describe('client verbs', () => {
       expect(io.out()).toContain('Rollout 7 ended aborted');
     });
 
+    it('--wait stops following on Ctrl-C, says the rollout goes on, exits 130 and steers nothing', async () => {
+      followWith('progressing');
+      const io = daemon.io({ stdoutIsTTY: false });
+      const listeners = process.listenerCount('SIGINT');
+      const following = main(['deploy', '--version', '2.0.0', '--wait'], io);
+      await vi.waitFor(() => expect(io.out()).toContain('RolloutProgressing now'));
+      expect(process.listenerCount('SIGINT')).toBe(listeners + 1);
+      process.emit('SIGINT');
+      expect(await following).toBe(130);
+      expect(io.err()).toContain(
+        'Stopped following rollout 7; it goes on in the controller. Follow it again with `switchyard status --watch`, or stop it with `switchyard abort`.',
+      );
+      expect(io.out()).not.toContain('Rollout 7 ended');
+      expect(daemon.control.calls.map((c) => c.method)).not.toContain('abort');
+      expect(process.listenerCount('SIGINT')).toBe(listeners);
+    });
+
     it('--wait on a terminal redraws a progress block in place', async () => {
       followWith('failed');
       const io = daemon.io({ stdoutIsTTY: true });
