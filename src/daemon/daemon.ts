@@ -3,7 +3,8 @@
  * started detached), the controller and the control API, for every service
  * deployed to this state directory. Stopping it leaves the router and the
  * instances running: the data plane keeps serving, and the next `up`
- * resumes any rollout in flight from the store.
+ * resumes any rollout in flight from the store. While it runs, it starts the
+ * router again if the router dies (router-watchdog.ts).
  */
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,9 @@ import { writeApiInfo } from './api-info.ts';
 import { createController, type ControllerFactory } from './controller-factory.ts';
 import { daemonPaths, type DaemonPaths } from './paths.ts';
 import { claimPidFile, releasePidFile } from './pid-file.ts';
+import { isAlive } from './process-check.ts';
 import { connectRouter, type RouterConnection } from './router-connection.ts';
+import { watchRouter } from './router-watchdog.ts';
 import { readOrCreateToken } from '../router/admin/token-file.ts';
 
 export const DEFAULT_API_HOST = '127.0.0.1';
@@ -36,6 +39,7 @@ export interface DaemonOptions {
 export interface Daemon {
   readonly url: string;
   readonly paths: DaemonPaths;
+  /** The router's pid now (the daemon starts it again if it dies). */
   readonly routerPid: number;
   /** Resolves when POST /v1/shutdown asks the daemon to stop. */
   readonly shutdownRequested: Promise<void>;
@@ -74,6 +78,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       { pid: router.pid, started: router.started },
       router.started ? 'Started the router.' : 'Found the running router.',
     );
+    const watchdog = watchRouter({
+      pid: router.pid,
+      restart: async () => {
+        const again = await connectRouter({ stateDir: paths.dir });
+        // The controller's client reaches the new router on the same admin socket.
+        await again.client.close();
+        return again.pid;
+      },
+      isAlive,
+      logger: logger.child({ component: 'router-watchdog' }),
+    });
+    undo.push(() => watchdog.stop());
 
     const control: ControllerLifecycle = await (options.createControl ?? createController)({
       store,
@@ -107,7 +123,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return {
       url,
       paths,
-      routerPid: router.pid,
+      get routerPid() {
+        return watchdog.pid;
+      },
       shutdownRequested,
       stop: unwind,
     };

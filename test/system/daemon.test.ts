@@ -3,13 +3,15 @@
  * CLI binary, the real daemon with its controller and a real router process,
  * in a temporary state directory. Afterwards no process of theirs is left.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../src/runtime/process/free-port.ts';
+import { httpAppCommand } from '../support/apps.ts';
 import { alive, stopPids } from '../support/processes.ts';
-import { daemonInfo, run as runIn } from './cli-harness.ts';
+import { daemonInfo, run as runIn, stopEverything, until } from './cli-harness.ts';
 
 describe('switchyard up --detach / down', () => {
   let dir: string;
@@ -90,5 +92,75 @@ describe('switchyard up --detach / down', () => {
     expect((await run(['down'])).code).toBe(0);
     expect(alive(second.daemon.pid)).toBe(false);
     expect(alive(first.router)).toBe(false);
+  });
+
+  it('starts the router again when it dies under the daemon, serving the same config at once', async () => {
+    const service = `watch${process.pid}x${Date.now().toString(36)}`;
+    const listen = await findFreePort('127.0.0.1');
+    writeFileSync(
+      join(dir, 'switchyard.yaml'),
+      [
+        `service: ${service}`,
+        `runtime: { type: process, command: ${JSON.stringify(httpAppCommand)} }`,
+        'replicas: 1',
+        'healthCheck: { path: /healthz, interval: 200ms, timeout: 150ms, healthyThreshold: 1, startupTimeout: 5s }',
+        `router: { listen: ${listen}, drainTimeout: 1s }`,
+        'strategy: { blueGreen: { autoPromote: 0s, scaleDownDelay: 0s } }',
+        '',
+      ].join('\n'),
+    );
+    const served = async () => {
+      try {
+        const answer = await request(`http://127.0.0.1:${listen}/`);
+        return answer.statusCode === 200
+          ? ((await answer.body.json()) as { version: string }).version
+          : (await answer.body.dump(), undefined);
+      } catch {
+        return undefined;
+      }
+    };
+    let first = { daemon: { pid: 0, url: '' }, router: 0 };
+    try {
+      expect((await run(['up', '--detach', '--state', stateDir])).code).toBe(0);
+      first = pids();
+      started.add(first.daemon.pid).add(first.router);
+      const deploy = await run(['deploy', '--version', 'v1', '--wait']);
+      expect(deploy.code, deploy.stderr).toBe(0);
+      expect(await served()).toBe('v1');
+
+      const killedAt = performance.now();
+      process.kill(first.router, 'SIGKILL');
+      // router.json is rewritten by the new router; read it until it names a live one that serves.
+      const again = await until('a new router serving v1', async () => {
+        const now = (() => {
+          try {
+            return pids().router;
+          } catch {
+            return undefined;
+          }
+        })();
+        return now !== undefined && now !== first.router && alive(now) && (await served()) === 'v1'
+          ? now
+          : undefined;
+      });
+      console.log(
+        `router watchdog: SIGKILLed router ${first.router}; router ${again} served v1 again after ${Math.round(performance.now() - killedAt)} ms`,
+      );
+      started.add(again);
+      expect(again).not.toBe(first.router);
+      expect(alive(again)).toBe(true);
+      expect(await served()).toBe('v1');
+      // The controller steers the new router through the same admin socket.
+      const status = await run(['status', '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).pools).toMatchObject([{ version: 'v1', weight: 100 }]);
+      const down = await run(['down']);
+      expect(down.stdout).toContain(`Stopped the router (pid ${again})`);
+      expect(alive(again)).toBe(false);
+    } finally {
+      await stopEverything(() => run(['down']), [...started].filter(alive), [
+        `SWITCHYARD_SERVICE=${service}`,
+      ]);
+    }
   });
 });
