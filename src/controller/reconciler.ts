@@ -27,6 +27,7 @@ import type { Logger } from './logger.ts';
 import { buildRouterServices } from './router-config.ts';
 import { keyOf, rolloutData, routerServiceName, serviceTopology } from './rollout-data.ts';
 import { healthKey, healthyInstances } from './router-sync.ts';
+import { withStartupEvidence } from './startup-evidence.ts';
 import type { RouterAdmin, RouterSync } from './router-sync.ts';
 
 export const ROLLOUT_STEP_EVENT = 'rollout.step';
@@ -112,7 +113,11 @@ export class Reconciler {
       revision.spec as ResolvedSpec,
       this.#o.now().getTime(),
     );
-    const mark = step.actions.findLast((action) => action.type === 'markStatus');
+    const marked = step.actions.findLast((action) => action.type === 'markStatus');
+    const mark = marked && {
+      ...marked,
+      message: withStartupEvidence(store, rollout, revision.number, marked),
+    };
     if (mark !== undefined || step.state !== state || analysis !== data.analysis) {
       const saved = store.updateRollout(
         rollout.id,

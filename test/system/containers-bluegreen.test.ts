@@ -90,6 +90,11 @@ describe('containers: blue/green under load', () => {
     const done = await world.finished(id);
     expect(done.status).toBe('failed');
     expect(done.reason).toBe(Reason.StartupTimeout);
+    // The rollout's own message names the cause, not only the timeout.
+    expect(done.message).toContain('Last: Could not start an instance of v3 in pool');
+    expect(done.message).toContain(
+      `image ${world.repository}:v3 not found on the container engine; build or load it first`,
+    );
     const failures = events('instance.startFailed').map((e) => e.message);
     expect(failures.length).toBeGreaterThan(0);
     expect(failures[0]).toContain(
