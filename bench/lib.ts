@@ -6,6 +6,7 @@
  * tracked and stopped by `cleanup()`.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,7 +154,9 @@ export async function startNginx(core: string, site: string, waitPorts: number[]
 }
 
 /** Two tiny native upstreams (one nginx worker) answering `ok` to everything, on `core`. */
-export async function startUpstreams(core: string): Promise<{ ports: [number, number] }> {
+export async function startUpstreams(
+  core: string,
+): Promise<{ ports: [number, number]; pid: number }> {
   const a = await freePort();
   let b = await freePort();
   while (b === a) b = await freePort();
@@ -163,8 +166,49 @@ export async function startUpstreams(core: string): Promise<{ ports: [number, nu
   location / { default_type text/plain; return 200 "ok${i + 1}\\n"; } }`,
     )
     .join('\n');
-  await startNginx(core, site, [a, b]);
-  return { ports: [a, b] };
+  const nginx = await startNginx(core, site, [a, b]);
+  return { ports: [a, b], pid: nginx.child.pid as number };
+}
+
+/** The machine's CPU time counters (/proc/stat, all cores), in clock ticks. */
+export interface CpuCounters {
+  readonly total: number;
+  readonly steal: number;
+}
+
+export function cpuCounters(): CpuCounters {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is inside user)
+  const total = fields.slice(0, 8).reduce((sum, n) => sum + n, 0);
+  return { total, steal: fields[7] ?? 0 };
+}
+
+/** Share of the machine's CPU time the hypervisor gave to others between two readings, %. */
+export function stealPercent(before: CpuCounters, after: CpuCounters): number {
+  const total = after.total - before.total;
+  return total > 0 ? (100 * (after.steal - before.steal)) / total : 0;
+}
+
+/** The direct children of a process (Linux /proc); none when it cannot be read. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Moves a running process, its threads and its direct children (nginx's worker) to `core`. */
+export function pinProcessTree(pid: number, core: string): void {
+  const children = childPids(pid);
+  for (const target of [pid, ...children]) {
+    execFileSync('taskset', ['-a', '-cp', core, String(target)], { stdio: 'ignore' });
+  }
 }
 
 export function nginxProxySite(
@@ -394,7 +438,10 @@ export interface RateResult {
   readonly ok: number;
   readonly failed: number;
   readonly p50Ms: number;
+  readonly p90Ms: number;
   readonly p99Ms: number;
+  /** How late the generator itself sent (p99), ms: the machine's share of the latency. */
+  readonly sendLagP99Ms: number;
 }
 
 /** Open-loop fixed-rate load (bench/fixed-rate.ts) in its own process on the load core. */
@@ -407,6 +454,12 @@ export async function fixedRate(url: string, rate: number, seconds: number): Pro
     String(seconds),
   ]);
   return JSON.parse(out) as RateResult;
+}
+
+/** The value below which a share `p` of `values` lies (sorts them); NaN when empty. */
+function percentile(values: number[], p: number): number {
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.floor(values.length * p))] ?? NaN;
 }
 
 /** One answer of an open-loop run, for a caller that looks inside (e.g. at the `version`). */
@@ -425,6 +478,12 @@ export interface OpenLoopOptions {
   readonly rate: number;
   /** Hard bound: no request is sent after this many seconds; `stop()` ends it sooner. */
   readonly maxSeconds: number;
+  /**
+   * Seconds at the same rate before `maxSeconds` begins that count for
+   * nothing (default 0): they open the connections and warm the JIT, which
+   * otherwise lands in p99. Their answers are not reported either.
+   */
+  readonly warmUpSeconds?: number;
   readonly connections?: number;
   /** Called with each response (its body read as text); without it bodies are discarded. */
   readonly onAnswer?: (answer: OpenLoopAnswer) => void;
@@ -442,15 +501,18 @@ export interface OpenLoop {
  * Open-loop load at a fixed rate in this process: sends `rate` requests per
  * second (bounded by `maxSeconds` and `stop()`), measuring each latency from
  * the moment the request was due, so a stall is not hidden by coordinated
- * omission. The same loop as bench/fixed-rate.ts, for benchmarks that need
- * every answer (bench/canary-detection.ts).
+ * omission. It also measures how late it sent each request itself
+ * (`sendLagP99Ms`): latency the machine adds to every path alike.
+ * bench/fixed-rate.ts runs it in a process of its own on the load core.
  */
 export function startOpenLoop(options: OpenLoopOptions): OpenLoop {
   const target = new URL(options.url);
   const path = `${target.pathname}${target.search}`;
   const pool = new Pool(target.origin, { connections: options.connections ?? 64, pipelining: 1 });
   const latencies: number[] = [];
-  const total = Math.round(options.rate * options.maxSeconds);
+  const sendLags: number[] = [];
+  const warmUp = Math.round(options.rate * (options.warmUpSeconds ?? 0));
+  const total = warmUp + Math.round(options.rate * options.maxSeconds);
   const intervalMs = 1000 / options.rate;
   const start = performance.now();
   const epoch = (t: number): number => performance.timeOrigin + t;
@@ -458,12 +520,14 @@ export function startOpenLoop(options: OpenLoopOptions): OpenLoop {
   let ok = 0;
   let failed = 0;
   let stopped = false;
-  const fire = (dueAt: number): void => {
+  const fire = (dueAt: number, counted: boolean): void => {
     sent++;
+    if (counted) sendLags.push(performance.now() - dueAt);
     pool.request({ method: 'GET', path }).then(
       async (response) => {
-        const body = options.onAnswer ? await response.body.text() : '';
-        if (!options.onAnswer) await response.body.dump();
+        const body = options.onAnswer && counted ? await response.body.text() : '';
+        if (!(options.onAnswer && counted)) await response.body.dump();
+        if (!counted) return;
         const at = performance.now();
         if (response.statusCode < 400) ok++;
         else failed++;
@@ -476,6 +540,7 @@ export function startOpenLoop(options: OpenLoopOptions): OpenLoop {
         });
       },
       (error: Error) => {
+        if (!counted) return;
         failed++;
         options.onError?.(error, epoch(dueAt));
       },
@@ -485,20 +550,26 @@ export function startOpenLoop(options: OpenLoopOptions): OpenLoop {
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         const due = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
-        while (!stopped && sent < due) fire(start + sent * intervalMs);
+        while (!stopped && sent < due) fire(start + sent * intervalMs, sent >= warmUp);
         if (stopped || sent >= total) return resolve();
         setTimeout(tick, 1);
       };
       tick();
     });
     // Wait (bounded) for the stragglers.
+    const counted = Math.max(0, sent - warmUp);
     const deadline = performance.now() + 5000;
-    while (ok + failed < sent && performance.now() < deadline) await sleep(10);
+    while (ok + failed < counted && performance.now() < deadline) await sleep(10);
     await pool.destroy();
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number): number =>
-      latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-    return { sent, ok, failed: sent - ok, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+    return {
+      sent: counted,
+      ok,
+      failed: counted - ok,
+      p50Ms: percentile(latencies, 0.5),
+      p90Ms: percentile(latencies, 0.9),
+      p99Ms: percentile(latencies, 0.99),
+      sendLagP99Ms: percentile(sendLags, 0.99),
+    };
   })();
   return {
     stop: () => {

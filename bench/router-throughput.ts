@@ -21,6 +21,10 @@ import {
   benchConfig,
   configureSwitchyard,
   fixedRate,
+  pinProcessTree,
+  childPids,
+  cpuCounters,
+  stealPercent,
   fmt,
   freePort,
   isMain,
@@ -39,7 +43,7 @@ import {
   type WrkResult,
 } from './lib.ts';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { RouterProcess } from '../src/router/spawn-router.ts';
 import type * as SpawnRouterModule from '../src/router/spawn-router.ts';
 
@@ -55,9 +59,9 @@ export interface ThroughputOptions {
 export function throughputOptionsFromArgs(log: (line: string) => void): ThroughputOptions {
   const { values } = parseArgs({
     options: {
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '5' },
-      rate: { type: 'string', default: '3000' },
+      rate: { type: 'string', default: '5000' },
     },
   });
   return {
@@ -78,7 +82,23 @@ export interface ThroughputRow {
   readonly rounds: readonly number[];
   /** Median CPU time of the proxy's processes per request, µs (NaN for the direct path). */
   readonly cpuUsPerRequest: number;
-  readonly fixed?: RateResult;
+  readonly fixed?: FixedRateSummary;
+}
+
+/** The fixed-rate rounds of one path: medians over rounds, and p99 added vs direct in the same round. */
+export interface FixedRateSummary {
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  /** Median over rounds of (this path's p90 − the direct path's p90 in the same round); NaN for direct. */
+  readonly addedP90Ms: number;
+  /** Median over rounds of (this path's p99 − the direct path's p99 in the same round); NaN for direct. */
+  readonly addedP99Ms: number;
+  readonly sendLagP99Ms: number;
+  readonly failed: number;
+  readonly sent: number;
+  /** p99 of each round, ms. */
+  readonly roundsP99Ms: readonly number[];
 }
 
 export interface ThroughputReport {
@@ -89,7 +109,7 @@ export interface ThroughputReport {
 
 export async function runThroughput(options: ThroughputOptions): Promise<ThroughputReport> {
   const { log } = options;
-  const { ports: upstreams } = await startUpstreams(LOAD_CORE);
+  const { ports: upstreams, pid: upstreamPid } = await startUpstreams(LOAD_CORE);
   // `pid`: the proxy's process (with its children), whose CPU time is counted.
   const targets: { name: string; port: number; pid?: number }[] = [
     { name: 'direct (upstream)', port: upstreams[0] },
@@ -132,7 +152,9 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
 
   const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
   const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const wrkSteal: number[] = [];
   for (let round = 1; round <= options.rounds; round++) {
+    const counters = cpuCounters();
     for (const t of targets) {
       const sampling =
         t.name === 'Switchyard'
@@ -151,16 +173,30 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
         `  round ${round} ${t.name.padEnd(22)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms${Number.isNaN(usPerRequest) ? '' : `  ${fmt(usPerRequest, 1)} µs CPU/req`}${r.errors ? `  errors ${r.errors}` : ''}`,
       );
     }
+    wrkSteal.push(stealPercent(counters, cpuCounters()));
+    log(`  round ${round}: the host took ${fmt(wrkSteal.at(-1) as number, 1)} % of the CPU time`);
   }
 
-  const fixed = new Map<string, RateResult>();
-  for (const t of targets) {
-    const r = await fixedRate(`http://127.0.0.1:${t.port}/`, options.rate, options.rateSeconds);
-    fixed.set(t.name, r);
-    log(
-      `  ${options.rate} req/s ${t.name.padEnd(22)} p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  failed ${r.failed}/${r.sent}`,
-    );
+  // Fixed-rate latency, interleaved like the wrk rounds, so each path's p99 is
+  // compared with the direct path's in the same round. At a moderate rate the
+  // proxy core has room for the upstreams; moved there, they leave the load
+  // core to the generator alone, whose own lateness otherwise fills the p99.
+  pinProcessTree(upstreamPid, PROXY_CORE);
+  const fixedRounds = new Map<string, RateResult[]>(targets.map((t) => [t.name, []]));
+  const fixedSteal: number[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const counters = cpuCounters();
+    for (const t of targets) {
+      const r = await fixedRate(`http://127.0.0.1:${t.port}/`, options.rate, options.rateSeconds);
+      (fixedRounds.get(t.name) as RateResult[]).push(r);
+      log(
+        `  round ${round} ${options.rate} req/s ${t.name.padEnd(22)} p50 ${fmt(r.p50Ms, 2)} ms  p90 ${fmt(r.p90Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  generator lag p99 ${fmt(r.sendLagP99Ms, 2)} ms  failed ${r.failed}/${r.sent}`,
+      );
+    }
+    fixedSteal.push(stealPercent(counters, cpuCounters()));
   }
+  const fixed = summarizeFixedRate(fixedRounds, targets[0]!.name);
+  const steal = { wrk: wrkSteal, fixed: fixedSteal };
 
   const rows: ThroughputRow[] = targets.map((t) => {
     const rs = results.get(t.name) as WrkResult[];
@@ -177,9 +213,33 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
   });
   return {
     rows,
-    markdown: toMarkdown(rows, options),
+    markdown: toMarkdown(rows, options, steal),
     switchyardRssKb: { idle: idleRss, load: loadRss },
   };
+}
+
+function summarizeFixedRate(
+  rounds: ReadonlyMap<string, readonly RateResult[]>,
+  directName: string,
+): Map<string, FixedRateSummary> {
+  const direct = rounds.get(directName) ?? [];
+  const summary = new Map<string, FixedRateSummary>();
+  for (const [name, rs] of rounds) {
+    summary.set(name, {
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p90Ms: median(rs.map((r) => r.p90Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      addedP90Ms:
+        name === directName ? NaN : median(rs.map((r, i) => r.p90Ms - (direct[i]?.p90Ms ?? NaN))),
+      addedP99Ms:
+        name === directName ? NaN : median(rs.map((r, i) => r.p99Ms - (direct[i]?.p99Ms ?? NaN))),
+      sendLagP99Ms: median(rs.map((r) => r.sendLagP99Ms)),
+      failed: rs.reduce((s, r) => s + r.failed, 0),
+      sent: rs.reduce((s, r) => s + r.sent, 0),
+      roundsP99Ms: rs.map((r) => r.p99Ms),
+    });
+  }
+  return summary;
 }
 
 /** BENCH_BASELINE_SRC: `path` or `label=path`, comma-separated; rows in that order. */
@@ -199,14 +259,8 @@ const CLOCK_TICKS =
 
 /** utime + stime, in clock ticks, of `pid` and its direct children (nginx's worker). */
 function cpuTicks(pid: number): number {
-  const pids = [pid];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(Number(entry));
-    if (stat !== null && Number(stat[1]) === pid) pids.push(Number(entry));
-  }
   let ticks = 0;
-  for (const p of pids) {
+  for (const p of [pid, ...childPids(pid)]) {
     const stat = procStat(p);
     if (stat !== null) ticks += Number(stat[11]) + Number(stat[12]);
   }
@@ -279,8 +333,21 @@ function beforeAfter(rows: readonly ThroughputRow[]): string[] {
   ];
 }
 
-function toMarkdown(rows: readonly ThroughputRow[], options: ThroughputOptions): string {
-  const direct = byName(rows, 'direct (upstream)');
+/** Per round, the share of CPU time the hypervisor gave to other machines, %. */
+interface StealByPart {
+  readonly wrk: readonly number[];
+  readonly fixed: readonly number[];
+}
+
+function stealLine(what: string, rounds: readonly number[]): string {
+  return `CPU time taken by the host (steal) during ${what}, per round: ${rounds.map((p) => `${fmt(p, 1)} %`).join(', ')}.  Steal is time the hypervisor gave to other machines while this one wanted it: a round with much of it is slower for every path alike, which the interleaving and the medians are there to absorb.`;
+}
+
+function toMarkdown(
+  rows: readonly ThroughputRow[],
+  options: ThroughputOptions,
+  steal: StealByPart,
+): string {
   const out = [
     `Small GET (\`ok\`, 2-3 bytes of body) over keep-alive; \`taskset -c ${LOAD_CORE} wrk -t1 -c50 -d${options.seconds}s --latency\`; proxies pinned to core ${PROXY_CORE}, wrk and both upstreams (one nginx worker, \`return 200\`) on core ${LOAD_CORE}. ${options.rounds} interleaved rounds; the table shows the median round. Direct = wrk straight to one upstream.`,
     '',
@@ -295,16 +362,21 @@ function toMarkdown(rows: readonly ThroughputRow[], options: ThroughputOptions):
     '',
     'CPU µs/req: utime + stime of the proxy (its processes) over a round, divided by the requests it served; the median round. Requests/s measure a core shared with whatever else the machine runs; CPU per request is what the proxy itself spends, and moves far less from round to round.',
     '',
-    ...beforeAfter(rows),
-    `Latency at a fixed ${options.rate} req/s (open loop, undici on core ${LOAD_CORE}, ${options.rateSeconds} s each, latency counted from when each request was due):`,
+    stealLine('the wrk rounds', steal.wrk),
     '',
-    '| path | p50 ms | p99 ms | p99 added vs direct ms | failed |',
-    '|---|---:|---:|---:|---:|',
+    ...beforeAfter(rows),
+    `Latency at a fixed ${options.rate} req/s (open loop, undici alone on core ${LOAD_CORE}, the upstreams moved to core ${PROXY_CORE} beside the proxy for this part; ${options.rounds} interleaved rounds of ${options.rateSeconds} s after 1 s of warm-up; latency counted from when each request was due). Medians over the rounds; "added" is the median over rounds of the path's percentile minus the direct path's in the same round. "generator lag" is how late the generator itself sent (p99): the machine's share, in every row alike.`,
+    '',
+    '| path | p50 ms | p90 ms | p99 ms | p90 added vs direct ms | p99 added vs direct ms | generator lag p99 ms | failed | p99 per round ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map((r) => {
       const f = r.fixed;
-      const added = f && direct?.fixed ? f.p99Ms - direct.fixed.p99Ms : NaN;
-      return `| ${r.name} | ${fmt(f?.p50Ms ?? NaN, 2)} | ${fmt(f?.p99Ms ?? NaN, 2)} | ${r.name.startsWith('direct') ? '—' : fmt(added, 2)} | ${f ? `${f.failed}/${f.sent}` : 'n/a'} |`;
+      const added = (ms: number | undefined) =>
+        ms === undefined || Number.isNaN(ms) ? '—' : fmt(ms, 2);
+      return `| ${r.name} | ${fmt(f?.p50Ms ?? NaN, 2)} | ${fmt(f?.p90Ms ?? NaN, 2)} | ${fmt(f?.p99Ms ?? NaN, 2)} | ${added(f?.addedP90Ms)} | ${added(f?.addedP99Ms)} | ${fmt(f?.sendLagP99Ms ?? NaN, 2)} | ${f ? `${f.failed}/${f.sent}` : 'n/a'} | ${f ? f.roundsP99Ms.map((p) => fmt(p, 1)).join(', ') : ''} |`;
     }),
+    '',
+    stealLine('the fixed-rate rounds', steal.fixed),
   ];
   return out.join('\n');
 }
