@@ -203,6 +203,50 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** What `quietRounds` kept: each round's result, and the steal of the kept and the discarded rounds. */
+export interface QuietRounds<T> {
+  readonly results: T[];
+  /** Steal (%) of each kept round. */
+  readonly steal: number[];
+  /** Steal (%) of each round that was run again. */
+  readonly discarded: number[];
+}
+
+/**
+ * Runs `rounds` rounds, measuring the host's CPU steal over each. A round
+ * during which the host took more than `maxStealPercent` of the CPU time is
+ * discarded and run again, at most `rounds` extra times in all; after that
+ * every round is kept, whatever it met. Rounds stay interleaved: one round
+ * runs every path once, so a discarded round loses no path's share.
+ */
+export async function quietRounds<T>(options: {
+  readonly rounds: number;
+  readonly maxStealPercent: number;
+  readonly run: (round: number) => Promise<T>;
+  readonly log: (line: string) => void;
+}): Promise<QuietRounds<T>> {
+  const kept: QuietRounds<T> = { results: [], steal: [], discarded: [] };
+  let attempt = 0;
+  while (kept.results.length < options.rounds) {
+    attempt += 1;
+    const before = cpuCounters();
+    const result = await options.run(attempt);
+    const steal = stealPercent(before, cpuCounters());
+    const retriesLeft = kept.discarded.length < options.rounds;
+    if (steal > options.maxStealPercent && retriesLeft) {
+      kept.discarded.push(steal);
+      options.log(
+        `  round ${attempt}: the host took ${steal.toFixed(1)} % of the CPU time; discarded`,
+      );
+      continue;
+    }
+    kept.results.push(result);
+    kept.steal.push(steal);
+    options.log(`  round ${attempt}: the host took ${steal.toFixed(1)} % of the CPU time; kept`);
+  }
+  return kept;
+}
+
 /** Moves a running process, its threads and its direct children (nginx's worker) to `core`. */
 export function pinProcessTree(pid: number, core: string): void {
   const children = childPids(pid);

@@ -23,8 +23,8 @@ import {
   fixedRate,
   pinProcessTree,
   childPids,
-  cpuCounters,
-  stealPercent,
+  quietRounds,
+  type QuietRounds,
   fmt,
   freePort,
   isMain,
@@ -150,11 +150,9 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
   // Warm up (JIT, pools) before anything counts.
   for (const t of targets) await wrk(`http://127.0.0.1:${t.port}/`, 1);
 
-  const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
-  const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
-  const wrkSteal: number[] = [];
-  for (let round = 1; round <= options.rounds; round++) {
-    const counters = cpuCounters();
+  // One wrk round: every path once, in order.
+  const wrkRound = async (round: number) => {
+    const round_: { name: string; result: WrkResult; usPerRequest: number }[] = [];
     for (const t of targets) {
       const sampling =
         t.name === 'Switchyard'
@@ -167,14 +165,26 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
           ? NaN
           : ((cpuTicks(t.pid) - ticksBefore) * (1e6 / CLOCK_TICKS)) / (r.rps * options.seconds);
       loadRss = Math.max(loadRss, await sampling);
-      (results.get(t.name) as WrkResult[]).push(r);
-      (cpu.get(t.name) as number[]).push(usPerRequest);
+      round_.push({ name: t.name, result: r, usPerRequest });
       log(
         `  round ${round} ${t.name.padEnd(22)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms${Number.isNaN(usPerRequest) ? '' : `  ${fmt(usPerRequest, 1)} µs CPU/req`}${r.errors ? `  errors ${r.errors}` : ''}`,
       );
     }
-    wrkSteal.push(stealPercent(counters, cpuCounters()));
-    log(`  round ${round}: the host took ${fmt(wrkSteal.at(-1) as number, 1)} % of the CPU time`);
+    return round_;
+  };
+  const wrkRounds = await quietRounds({
+    rounds: options.rounds,
+    maxStealPercent: MAX_STEAL_PERCENT,
+    run: wrkRound,
+    log,
+  });
+  const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
+  const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  for (const round of wrkRounds.results) {
+    for (const { name, result, usPerRequest } of round) {
+      (results.get(name) as WrkResult[]).push(result);
+      (cpu.get(name) as number[]).push(usPerRequest);
+    }
   }
 
   // Fixed-rate latency, interleaved like the wrk rounds, so each path's p99 is
@@ -182,21 +192,28 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
   // proxy core has room for the upstreams; moved there, they leave the load
   // core to the generator alone, whose own lateness otherwise fills the p99.
   pinProcessTree(upstreamPid, PROXY_CORE);
-  const fixedRounds = new Map<string, RateResult[]>(targets.map((t) => [t.name, []]));
-  const fixedSteal: number[] = [];
-  for (let round = 1; round <= options.rounds; round++) {
-    const counters = cpuCounters();
+  const fixedRound = async (round: number) => {
+    const round_ = new Map<string, RateResult>();
     for (const t of targets) {
       const r = await fixedRate(`http://127.0.0.1:${t.port}/`, options.rate, options.rateSeconds);
-      (fixedRounds.get(t.name) as RateResult[]).push(r);
+      round_.set(t.name, r);
       log(
         `  round ${round} ${options.rate} req/s ${t.name.padEnd(22)} p50 ${fmt(r.p50Ms, 2)} ms  p90 ${fmt(r.p90Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  generator lag p99 ${fmt(r.sendLagP99Ms, 2)} ms  failed ${r.failed}/${r.sent}`,
       );
     }
-    fixedSteal.push(stealPercent(counters, cpuCounters()));
-  }
+    return round_;
+  };
+  const fixedKept = await quietRounds({
+    rounds: options.rounds,
+    maxStealPercent: MAX_STEAL_PERCENT,
+    run: fixedRound,
+    log,
+  });
+  const fixedRounds = new Map<string, RateResult[]>(
+    targets.map((t) => [t.name, fixedKept.results.map((round) => round.get(t.name) as RateResult)]),
+  );
   const fixed = summarizeFixedRate(fixedRounds, targets[0]!.name);
-  const steal = { wrk: wrkSteal, fixed: fixedSteal };
+  const steal = { wrk: wrkRounds, fixed: fixedKept };
 
   const rows: ThroughputRow[] = targets.map((t) => {
     const rs = results.get(t.name) as WrkResult[];
@@ -333,14 +350,22 @@ function beforeAfter(rows: readonly ThroughputRow[]): string[] {
   ];
 }
 
-/** Per round, the share of CPU time the hypervisor gave to other machines, %. */
+/** Per part, the share of CPU time the hypervisor gave to other machines in each round, %. */
 interface StealByPart {
-  readonly wrk: readonly number[];
-  readonly fixed: readonly number[];
+  readonly wrk: Pick<QuietRounds<unknown>, 'steal' | 'discarded'>;
+  readonly fixed: Pick<QuietRounds<unknown>, 'steal' | 'discarded'>;
 }
 
-function stealLine(what: string, rounds: readonly number[]): string {
-  return `CPU time taken by the host (steal) during ${what}, per round: ${rounds.map((p) => `${fmt(p, 1)} %`).join(', ')}.  Steal is time the hypervisor gave to other machines while this one wanted it: a round with much of it is slower for every path alike, which the interleaving and the medians are there to absorb.`;
+/** A round during which the host took more of the CPU than this is run again (bench/lib.ts quietRounds). */
+const MAX_STEAL_PERCENT = 10;
+
+function stealLine(what: string, rounds: StealByPart['wrk']): string {
+  const percents = (values: readonly number[]) => values.map((p) => `${fmt(p, 1)} %`).join(', ');
+  const discarded =
+    rounds.discarded.length === 0
+      ? 'none was run again'
+      : `${rounds.discarded.length} round(s) were discarded and run again (steal ${percents(rounds.discarded)})`;
+  return `CPU time taken by the host (steal) during ${what}, per kept round: ${percents(rounds.steal)}; a round over ${MAX_STEAL_PERCENT} % is run again (at most as many times as there are rounds): ${discarded}. Steal is time the hypervisor gave to other machines while this one wanted it: a round with much of it is slower for every path, and not alike, since a proxy that gets less done per wake-up also spends more CPU per request.`;
 }
 
 function toMarkdown(
