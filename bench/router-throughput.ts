@@ -150,9 +150,10 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
   // Warm up (JIT, pools) before anything counts.
   for (const t of targets) await wrk(`http://127.0.0.1:${t.port}/`, 1);
 
+  const roundOptions = { rounds: options.rounds, maxStealPercent: MAX_STEAL_PERCENT, log };
   // One wrk round: every path once, in order.
   const wrkRound = async (round: number) => {
-    const round_: { name: string; result: WrkResult; usPerRequest: number }[] = [];
+    const measured = new Map<string, { result: WrkResult; usPerRequest: number }>();
     for (const t of targets) {
       const sampling =
         t.name === 'Switchyard'
@@ -165,27 +166,17 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
           ? NaN
           : ((cpuTicks(t.pid) - ticksBefore) * (1e6 / CLOCK_TICKS)) / (r.rps * options.seconds);
       loadRss = Math.max(loadRss, await sampling);
-      round_.push({ name: t.name, result: r, usPerRequest });
+      measured.set(t.name, { result: r, usPerRequest });
       log(
         `  round ${round} ${t.name.padEnd(22)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms${Number.isNaN(usPerRequest) ? '' : `  ${fmt(usPerRequest, 1)} µs CPU/req`}${r.errors ? `  errors ${r.errors}` : ''}`,
       );
     }
-    return round_;
+    return measured;
   };
-  const wrkRounds = await quietRounds({
-    rounds: options.rounds,
-    maxStealPercent: MAX_STEAL_PERCENT,
-    run: wrkRound,
-    log,
-  });
-  const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
-  const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
-  for (const round of wrkRounds.results) {
-    for (const { name, result, usPerRequest } of round) {
-      (results.get(name) as WrkResult[]).push(result);
-      (cpu.get(name) as number[]).push(usPerRequest);
-    }
-  }
+  const wrkRounds = await quietRounds({ ...roundOptions, run: wrkRound });
+  const wrkByPath = perPath(wrkRounds.results);
+  const results = mapValues(wrkByPath, (rounds) => rounds.map((r) => r.result));
+  const cpu = mapValues(wrkByPath, (rounds) => rounds.map((r) => r.usPerRequest));
 
   // Fixed-rate latency, interleaved like the wrk rounds, so each path's p99 is
   // compared with the direct path's in the same round. At a moderate rate the
@@ -193,26 +184,18 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
   // core to the generator alone, whose own lateness otherwise fills the p99.
   pinProcessTree(upstreamPid, PROXY_CORE);
   const fixedRound = async (round: number) => {
-    const round_ = new Map<string, RateResult>();
+    const measured = new Map<string, RateResult>();
     for (const t of targets) {
       const r = await fixedRate(`http://127.0.0.1:${t.port}/`, options.rate, options.rateSeconds);
-      round_.set(t.name, r);
+      measured.set(t.name, r);
       log(
         `  round ${round} ${options.rate} req/s ${t.name.padEnd(22)} p50 ${fmt(r.p50Ms, 2)} ms  p90 ${fmt(r.p90Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  generator lag p99 ${fmt(r.sendLagP99Ms, 2)} ms  failed ${r.failed}/${r.sent}`,
       );
     }
-    return round_;
+    return measured;
   };
-  const fixedKept = await quietRounds({
-    rounds: options.rounds,
-    maxStealPercent: MAX_STEAL_PERCENT,
-    run: fixedRound,
-    log,
-  });
-  const fixedRounds = new Map<string, RateResult[]>(
-    targets.map((t) => [t.name, fixedKept.results.map((round) => round.get(t.name) as RateResult)]),
-  );
-  const fixed = summarizeFixedRate(fixedRounds, targets[0]!.name);
+  const fixedKept = await quietRounds({ ...roundOptions, run: fixedRound });
+  const fixed = summarizeFixedRate(perPath(fixedKept.results), targets[0]!.name);
   const steal = { wrk: wrkRounds, fixed: fixedKept };
 
   const rows: ThroughputRow[] = targets.map((t) => {
@@ -233,6 +216,19 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
     markdown: toMarkdown(rows, options, steal),
     switchyardRssKb: { idle: idleRss, load: loadRss },
   };
+}
+
+/** Rounds of per-path results → each path's results, round by round. */
+function perPath<T>(rounds: readonly ReadonlyMap<string, T>[]): Map<string, T[]> {
+  const byPath = new Map<string, T[]>();
+  for (const round of rounds) {
+    for (const [name, result] of round) byPath.set(name, [...(byPath.get(name) ?? []), result]);
+  }
+  return byPath;
+}
+
+function mapValues<T, U>(map: ReadonlyMap<string, T>, f: (value: T) => U): Map<string, U> {
+  return new Map([...map].map(([key, value]) => [key, f(value)]));
 }
 
 function summarizeFixedRate(
