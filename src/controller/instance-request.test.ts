@@ -35,6 +35,7 @@ describe('instanceRequestFor', () => {
       command: 'node server.js',
       cwd: '/srv/shop',
       env: { LOG_LEVEL: 'info', MODE: 'service', DATABASE_URL: 'postgres://db' },
+      secretNames: ['DATABASE_URL'],
       stopTimeoutMs: PROCESS_STOP_TIMEOUT_MS,
     });
   });
@@ -61,6 +62,7 @@ describe('instanceRequestFor', () => {
         pull: 'never',
       },
       env: { LOG_LEVEL: 'info', MODE: 'container', DATABASE_URL: 'postgres://db' },
+      secretNames: ['DATABASE_URL'],
       stopTimeoutMs: 5000,
     });
   });

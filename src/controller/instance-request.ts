@@ -41,6 +41,7 @@ export function instanceRequestFor(options: InstanceRequestOptions): InstanceReq
         command: runtime.command,
         ...(runtime.cwd !== undefined && { cwd: runtime.cwd }),
         env: { ...spec.env, ...secrets },
+        secretNames: Object.keys(secrets),
         stopTimeoutMs: PROCESS_STOP_TIMEOUT_MS,
       };
     case 'container':
@@ -49,6 +50,7 @@ export function instanceRequestFor(options: InstanceRequestOptions): InstanceReq
         container: containerLaunch(runtime, spec.port),
         // The container's own env is more specific than the service's.
         env: { ...spec.env, ...runtime.env, ...secrets },
+        secretNames: Object.keys(secrets),
         stopTimeoutMs: durationMs(runtime.stopTimeout),
       };
     default:

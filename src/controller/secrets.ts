@@ -24,13 +24,4 @@ export function secretValues(
   return values;
 }
 
-export const SECRET_MASK = '********';
-
-/** `text` with every secret value replaced by SECRET_MASK (empty values are skipped). */
-export function maskSecrets(text: string, values: Readonly<Record<string, string>>): string {
-  let masked = text;
-  for (const value of Object.values(values)) {
-    if (value !== '') masked = masked.split(value).join(SECRET_MASK);
-  }
-  return masked;
-}
+export { SECRET_MASK, maskSecrets } from '../runtime/secret-mask.ts';

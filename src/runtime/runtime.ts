@@ -21,6 +21,11 @@ export interface InstanceRequest {
   readonly container?: ContainerLaunch;
   /** Variables from the spec's `env` and `secrets`; the driver adds DESIGN.md's instance variables. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The names in `env` that are secrets: the driver masks their values in
+   * everything the instance writes that it keeps or hands back (its log).
+   */
+  readonly secretNames?: readonly string[];
   /** How long a stop waits after SIGTERM before SIGKILL. */
   readonly stopTimeoutMs: number;
 }

@@ -287,6 +287,27 @@ export function describeRuntimeConformance(name: string, options: RuntimeConform
       expect(await collect(runtime.logs(record, { tail: 2 }))).toEqual(['line 5', 'on-stderr']);
     });
 
+    it('masks the values of the secrets it was given in what the instance writes, also after the stop', async () => {
+      const runtime = options.makeRuntime(await newContext());
+      const value = `planted-${process.pid}-${Date.now().toString(36)}`;
+      const record = await startHealthy(runtime, {
+        env: { API_TOKEN: value, GREETING: 'hello' },
+        secretNames: ['API_TOKEN'],
+      });
+      await httpGet(url(record, `/log?line=token%3D${value}%20greeting%3Dhello`));
+      await httpGet(url(record, `/log?line=again-${value}-on-stderr&stream=stderr`));
+      const seen = await followUntil(runtime, record, (line) => line.startsWith('again-'));
+      expect(seen.at(-1)).toBe('again-********-on-stderr');
+      const running = await collect(runtime.logs(record));
+      expect(running).toContain('token=******** greeting=hello');
+      expect(running.filter((line) => line.includes(value))).toEqual([]);
+
+      await runtime.stop(record, { timeoutMs: 2000 });
+      const kept = await collect(runtime.logs(record));
+      expect(kept).toContain('token=******** greeting=hello');
+      expect(kept.filter((line) => line.includes(value))).toEqual([]);
+    });
+
     it('follows the log: a line written after the call is delivered', async () => {
       const runtime = options.makeRuntime(await newContext());
       const record = await startHealthy(runtime);

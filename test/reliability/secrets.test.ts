@@ -8,8 +8,9 @@
  * the SQLite store with its revision specs and events, the router's
  * config.json), every GET of the API (status, history, logs, lock,
  * services, openapi, the events SSE stream), and the CLI's `status --json`,
- * `history --json`, `logs` and `deploy` output. The only place the value
- * may be is the instances' environment, which the test checks it reached.
+ * `history --json`, `logs` and `deploy` output. The app itself prints the
+ * value once, so its log must be masked too. The only place the value may
+ * be is the instances' environment, which the test checks it reached.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -125,8 +126,13 @@ describe('a planted secret appears in no output', () => {
       readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`${NAME}=${SECRET}`),
     );
     expect(pid, 'the instance got the secret').toBeDefined();
-    // The app writes a log line (not the secret) and answers through the router.
+    // The app writes a log line, and one with the secret in it (as an app that
+    // prints its connection string would); both through the router.
     expect((await fetch(`http://127.0.0.1:${listen}/log?line=hello-from-app`)).status).toBe(200);
+    const printed = `/log?line=${encodeURIComponent(`connecting with token=${SECRET}`)}`;
+    expect((await fetch(`http://127.0.0.1:${listen}${printed}`)).status).toBe(200);
+    const appLogs = await sy(['logs']);
+    expect(appLogs.stdout).toContain('connecting with token=********');
 
     const second = await sy(['deploy', '-f', 'manual.yaml', '--version', 'v2']);
     expect(second.code, second.stderr).toBe(0);

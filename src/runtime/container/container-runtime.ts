@@ -24,6 +24,7 @@ import type {
   StopResult,
 } from '../runtime.ts';
 import { checkSafeNames } from '../safe-names.ts';
+import { maskValues } from '../secret-mask.ts';
 import { startedRecord } from '../started-record.ts';
 import { waitUntil } from '../wait-until.ts';
 import { ContainerEngine } from './container-engine.ts';
@@ -36,7 +37,7 @@ import { instanceStatusOf, isRunning, stopSignalOf } from './container-state.ts'
 import { imageMissingMessage, imageStep } from './image-policy.ts';
 import { keepFinalState, keptPaths, readKeptExit } from './kept-files.ts';
 import type { KeptPaths } from './kept-files.ts';
-import { instanceFilter, LABEL } from './labels.ts';
+import { instanceFilter, LABEL, secretValuesOf } from './labels.ts';
 
 export const CONTAINER_RUNTIME_TYPE = 'container';
 /** How often `stop` looks whether the container has exited. */
@@ -167,8 +168,13 @@ export class ContainerRuntime implements Runtime {
     handle: ContainerHandle,
     options: LogOptions,
   ): AsyncGenerator<string> {
-    if ((await this.#inspectOwn(record, handle)) !== undefined) {
-      yield* readContainerLogs(this.engine, handle.containerId, options);
+    const info = await this.#inspectOwn(record, handle);
+    if (info !== undefined) {
+      // The engine keeps what the container wrote as it was; the secrets are masked on the way out.
+      const mask = secretValuesOf(info);
+      for await (const line of readContainerLogs(this.engine, handle.containerId, options)) {
+        yield maskValues(line, mask);
+      }
       return;
     }
     // Removed by stop: what was kept. It will not grow, so there is nothing to follow.
@@ -216,11 +222,12 @@ export class ContainerRuntime implements Runtime {
     const info = await this.engine.inspectContainer(containerId);
     const status = info === undefined ? undefined : instanceStatusOf(info.State);
     const exitCode = status?.exitCode ?? null;
+    const mask = info === undefined ? [] : secretValuesOf(info);
     const lines: string[] = [];
     for await (const line of readContainerLogs(this.engine, containerId, {
       tail: KEPT_LOG_LINES,
     })) {
-      lines.push(line);
+      lines.push(maskValues(line, mask));
     }
     keepFinalState(
       this.#paths(record),

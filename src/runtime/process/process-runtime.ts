@@ -13,6 +13,7 @@
  */
 import { inheritedEnvironment } from '../inherited-environment.ts';
 import { instanceVariables } from '../instance-variables.ts';
+import { secretValuesIn } from '../secret-mask.ts';
 import { checkSafeNames } from '../safe-names.ts';
 import { startedRecord } from '../started-record.ts';
 import { waitUntil } from '../wait-until.ts';
@@ -159,6 +160,7 @@ export class ProcessRuntime implements Runtime {
       logPath,
       exitPath,
       logMaxBytes: this.logMaxBytes,
+      mask: secretValuesIn(request.env, request.secretNames ?? []),
     };
     const { reply, supervisor } = await launchSupervisor(supervise);
     if (reply.type === 'failed') {

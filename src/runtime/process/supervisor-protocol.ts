@@ -14,6 +14,8 @@ export interface SuperviseRequest {
   readonly logPath: string;
   readonly exitPath: string;
   readonly logMaxBytes: number;
+  /** Secret values to mask in every line the instance writes, before it reaches the file. */
+  readonly mask?: readonly string[];
 }
 
 export type SuperviseReply =

@@ -27,6 +27,7 @@ import type { SuperviseReply, SuperviseRequest } from './supervisor-protocol.ts'
 import { processGroupHasLiveMembers, readProcessIdentity } from './process-identity.ts';
 import { RotatingLogFile } from './rotating-log-file.ts';
 import { writeExitRecord } from './instance-files.ts';
+import { maskSecretBytes } from '../secret-mask.ts';
 
 const NEWLINE = 0x0a;
 /** A line longer than this is written in pieces rather than held back. */
@@ -68,23 +69,26 @@ async function endRemainingGroup(group: number): Promise<void> {
  */
 class LineBufferedWriter {
   readonly #log: RotatingLogFile;
+  readonly #mask: readonly string[];
   #held: Buffer = Buffer.alloc(0);
 
-  constructor(log: RotatingLogFile) {
+  /** `mask`: secret values, masked in whole lines, so one split across two reads is still found. */
+  constructor(log: RotatingLogFile, mask: readonly string[]) {
     this.#log = log;
+    this.#mask = mask;
   }
 
   push(chunk: Buffer): void {
     const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
     const end = data.lastIndexOf(NEWLINE) + 1;
-    if (end > 0) this.#log.write(data.subarray(0, end));
+    if (end > 0) this.#log.write(maskSecretBytes(data.subarray(0, end), this.#mask));
     this.#held = data.subarray(end);
     if (this.#held.length > MAX_HELD_BYTES) this.flush();
   }
 
   flush(): void {
     if (this.#held.length === 0) return;
-    this.#log.write(this.#held);
+    this.#log.write(maskSecretBytes(this.#held, this.#mask));
     this.#log.write(Buffer.from('\n'));
     this.#held = Buffer.alloc(0);
   }
@@ -122,8 +126,8 @@ function supervise(request: SuperviseRequest): void {
   const identity = readProcessIdentity(child.pid);
   const pid = child.pid;
 
-  const out = new LineBufferedWriter(log);
-  const err = new LineBufferedWriter(log);
+  const out = new LineBufferedWriter(log, request.mask ?? []);
+  const err = new LineBufferedWriter(log, request.mask ?? []);
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
 
