@@ -393,8 +393,7 @@ export async function startSwitchyard(core: string): Promise<RouterProcess & { s
   const stateDir = await tempDir('router');
   const router = await spawnRouter({ stateDir });
   routers.add(router);
-  // Pin every thread of the router process.
-  execFileSync('taskset', ['-a', '-cp', core, String(router.pid)], { stdio: 'ignore' });
+  pinProcessTree(router.pid, core);
   return Object.assign(router, { stateDir });
 }
 

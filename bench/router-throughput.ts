@@ -297,7 +297,7 @@ async function startBaseline(src: string): Promise<RouterProcess> {
   const { tempDir, trackRouter } = await import('./lib.ts');
   const router = await mod.spawnRouter({ stateDir: await tempDir('baseline') });
   trackRouter(router);
-  execFileSync('taskset', ['-a', '-cp', PROXY_CORE, String(router.pid)], { stdio: 'ignore' });
+  pinProcessTree(router.pid, PROXY_CORE);
   return router;
 }
 

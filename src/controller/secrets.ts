@@ -3,7 +3,8 @@
  * store, they come from the environment of `switchyard up`, and only the
  * names the spec lists reach an instance or a hook. What those programs
  * print is masked before Switchyard writes it anywhere (a hook's log file,
- * an event), so a secret never appears in logs or API answers.
+ * an instance's log, an event; see runtime/secret-mask.ts), so a secret
+ * never appears in logs or API answers.
  */
 import { SwitchyardError } from '../errors.ts';
 

@@ -39,8 +39,6 @@ export interface DaemonOptions {
 export interface Daemon {
   readonly url: string;
   readonly paths: DaemonPaths;
-  /** The router's pid now (the daemon starts it again if it dies). */
-  readonly routerPid: number;
   /** Resolves when POST /v1/shutdown asks the daemon to stop. */
   readonly shutdownRequested: Promise<void>;
   /** Stops the API and the controller; the router and instances keep running. */
@@ -123,9 +121,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return {
       url,
       paths,
-      get routerPid() {
-        return watchdog.pid;
-      },
       shutdownRequested,
       stop: unwind,
     };
