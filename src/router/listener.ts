@@ -1,9 +1,11 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SwitchyardError } from '../errors.ts';
 import type { ServiceRoute } from './pools/service-route.ts';
+import { ClientConnection, type ClientConnectionHost } from './proxy/client-connection.ts';
 import { answerClientError } from './proxy/client-error.ts';
 import { proxyHttpRequest } from './proxy/http-exchange.ts';
+import { NodeClientResponse } from './proxy/node-client-response.ts';
 import type { ProxyContext } from './proxy/proxy-context.ts';
 import { proxyUpgrade } from './proxy/websocket-tunnel.ts';
 
@@ -18,20 +20,33 @@ export interface ListenerBinding {
   readonly port: number;
 }
 
+/** How often idle connections of the router's own path are checked for their timeouts. */
+const TIMEOUT_SWEEP_MS = 1_000;
+
 /**
  * One listening socket of the router. What it serves is a binding (service,
  * kind) and a routing table that `Router.apply` swaps; the socket itself stays
  * open across config changes, so client keep-alive connections are untouched
  * and their next request simply sees the new table.
+ *
+ * A new connection starts on the router's own path (client-connection.ts)
+ * and moves to Node's HTTP server at its first request that path does not
+ * take; the server's own keep-alive and header timeouts apply on both.
  */
-export class Listener {
+export class Listener implements ClientConnectionHost {
   readonly host: string;
   readonly requestedPort: number;
   service: string;
   kind: ListenerKind;
   /** null while closing: requests are answered 503. */
   route: ServiceRoute | null = null;
+  readonly ctx: ProxyContext;
   readonly #server: http.Server;
+  /** Node's HTTP server's own handler of a new connection. */
+  readonly #nodeConnection: (socket: Socket) => void;
+  /** Connections on the router's own path. */
+  readonly #connections = new Set<ClientConnection>();
+  #sweepTimer: NodeJS.Timeout | null = null;
   #closeTimer: NodeJS.Timeout | null = null;
 
   constructor(binding: ListenerBinding, ctx: ProxyContext) {
@@ -39,10 +54,31 @@ export class Listener {
     this.requestedPort = binding.port;
     this.service = binding.service;
     this.kind = binding.kind;
-    // Never insecureHTTPParser: llhttp's strict mode is the smuggling defence.
+    this.ctx = ctx;
+    // Never insecureHTTPParser: llhttp's strict mode is the smuggling defence
+    // for every request the router's own path does not take.
     this.#server = http.createServer({ insecureHTTPParser: false });
+    // Every accepted socket comes to us first; Node's handler gets it on hand-over.
+    const [nodeConnection] = this.#server.listeners('connection') as [(socket: Socket) => void];
+    this.#nodeConnection = nodeConnection;
+    this.#server.removeListener('connection', nodeConnection);
+    this.#server.on('connection', (socket: Socket) => {
+      this.#connections.add(new ClientConnection(socket, this));
+    });
     this.#server.on('request', (req, res) => {
-      proxyHttpRequest(ctx, this.route, this.kind === ListenerKind.preview, req, res);
+      proxyHttpRequest(
+        ctx,
+        this.route,
+        this.preview,
+        {
+          method: req.method as string,
+          url: req.url as string,
+          rawHeaders: req.rawHeaders,
+          remoteAddress: req.socket.remoteAddress ?? '',
+          body: req,
+        },
+        new NodeClientResponse(res),
+      );
     });
     this.#server.on('upgrade', (req, socket, head) => {
       proxyUpgrade({
@@ -55,6 +91,26 @@ export class Listener {
       });
     });
     this.#server.on('clientError', answerClientError);
+  }
+
+  get preview(): boolean {
+    return this.kind === ListenerKind.preview;
+  }
+
+  handOver(socket: Socket): void {
+    this.#nodeConnection.call(this.#server, socket);
+  }
+
+  forget(connection: ClientConnection): void {
+    this.#connections.delete(connection);
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    const keepAliveMs = this.#server.keepAliveTimeout;
+    const headersMs = this.#server.headersTimeout;
+    for (const connection of this.#connections)
+      connection.checkTimeouts(now, keepAliveMs, headersMs);
   }
 
   get port(): number {
@@ -82,6 +138,8 @@ export class Listener {
       };
       const onListening = (): void => {
         this.#server.removeListener('error', onError);
+        this.#sweepTimer = setInterval(() => this.#sweep(), TIMEOUT_SWEEP_MS);
+        this.#sweepTimer.unref();
         resolve();
       };
       this.#server.once('error', onError);
@@ -96,13 +154,22 @@ export class Listener {
    */
   close(graceMs: number): Promise<void> {
     this.route = null;
+    if (this.#sweepTimer !== null) clearInterval(this.#sweepTimer);
     if (!this.#server.listening) return Promise.resolve();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
-    if (graceMs <= 0) {
+    for (const connection of this.#connections) {
+      if (connection.busy) connection.closeAfterResponse();
+      else connection.socket.destroy();
+    }
+    const closeAll = (): void => {
       this.#server.closeAllConnections();
+      for (const connection of this.#connections) connection.socket.destroy();
+    };
+    if (graceMs <= 0) {
+      closeAll();
     } else {
-      this.#closeTimer = setTimeout(() => this.#server.closeAllConnections(), graceMs);
+      this.#closeTimer = setTimeout(closeAll, graceMs);
       this.#closeTimer.unref();
       void closed.then(() => {
         if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);

@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { stickyCookieHeader } from '../pools/sticky.ts';
 import type { ServiceRoute, SelectionFacts } from '../pools/service-route.ts';
 import type { Upstream } from '../pools/upstream.ts';
@@ -8,6 +7,7 @@ import {
   type ConnectionUser,
   type UpstreamConnection,
 } from '../pools/upstream-connection.ts';
+import type { ClientRequest, ClientResponse, ClientResponseUser } from './client-response.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import {
   MORE_THAN_ONE_HOST,
@@ -26,10 +26,11 @@ import {
 
 /**
  * One client request on its way through the proxy. The upstream connection
- * calls it directly (it is the connection's ConnectionUser); the few client
- * listeners are module-level functions that find it through a symbol, so a
- * request allocates this object, its header array and its head string, not a
- * set of closures.
+ * calls it directly (it is the connection's ConnectionUser), and so does the
+ * client response (it is its ClientResponseUser); the listeners of a
+ * request body are module-level functions that find it through a symbol, so
+ * a request allocates this object, its header array and its head string,
+ * not a set of closures.
  */
 const kExchange = Symbol('switchyard.exchange');
 
@@ -48,12 +49,14 @@ const CLIENT_CLOSED = 499;
  */
 const INLINE_BODY_MAX = 16 * 1024;
 
-class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
+class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser, ClientResponseUser {
   readonly ctx: ProxyContext;
   readonly route: ServiceRoute;
   readonly preview: boolean;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly method: string;
+  /** The request body's stream (Node's path only; set when hasBody). */
+  readonly body: IncomingMessage | null;
+  readonly res: ClientResponse;
   cookie: string | undefined = undefined;
   override: string | undefined = undefined;
   newClientId: string | null = null;
@@ -82,8 +85,6 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
   ended = false;
   /** Paused upstream reads until the client response drains. */
   waitingDrain = false;
-  /** The client socket, while corked to send the response head and body in one write. */
-  corked: Socket | null = null;
   /** The upstream failed after its response began: the client got a cut response. */
   truncated = false;
   done = false;
@@ -92,13 +93,14 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
     ctx: ProxyContext,
     route: ServiceRoute,
     preview: boolean,
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: ClientRequest,
+    res: ClientResponse,
   ) {
     this.ctx = ctx;
     this.route = route;
     this.preview = preview;
-    this.req = req;
+    this.method = req.method;
+    this.body = req.body;
     this.res = res;
   }
 
@@ -115,13 +117,15 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
     // With a body, nothing is read from the client until the head went out on
     // an open connection: a failed connect leaves the body unread and the
     // request retryable.
+    const body = this.body as IncomingMessage;
     if (this.readingBody) {
-      this.req.resume();
+      body.resume();
       return;
     }
     this.readingBody = true;
-    this.req.on('data', onClientData);
-    this.req.on('end', onClientEnd);
+    (body as Tagged)[kExchange] = this;
+    body.on('data', onClientData);
+    body.on('end', onClientEnd);
   }
 
   onUpstreamHead(statusCode: number, statusMessage: string, rawHeaders: string[]): void {
@@ -131,13 +135,9 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
     }
     const res = this.res;
     const setCookie = this.newClientId === null ? null : stickyCookieHeader(this.newClientId);
-    // Corked until the end of this read, so the head and the body that came
+    // Held until the end of this read, so the head and the body that came
     // with it leave in one write.
-    const socket = res.socket;
-    if (socket !== null && this.corked === null) {
-      socket.cork();
-      this.corked = socket;
-    }
+    res.hold();
     try {
       res.writeHead(statusCode, statusMessage, clientResponseHeaders(rawHeaders, setCookie));
     } catch (error) {
@@ -168,7 +168,7 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
     if (!res.write(Buffer.from(chunk)) && !this.waitingDrain && this.ownsConnection()) {
       this.waitingDrain = true;
       (this.conn as UpstreamConnection).pause();
-      this.res.once('drain', onClientDrain);
+      res.whenDrained();
     }
   }
 
@@ -180,44 +180,61 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser {
   }
 
   onUpstreamReadDone(): void {
-    const socket = this.corked;
-    if (socket === null) return;
-    this.corked = null;
-    // res.end() already uncorked it fully; otherwise flush what this read wrote.
-    if (socket.writableCorked > 0) socket.uncork();
+    this.res.release();
   }
 
   onUpstreamDrain(): void {
-    this.req.resume();
+    this.body?.resume();
   }
 
   onUpstreamError(error: NodeJS.ErrnoException): void {
     failAttempt(this, error);
   }
+
+  // ClientResponseUser
+
+  onClientDrain(): void {
+    this.waitingDrain = false;
+    if (this.ownsConnection()) (this.conn as UpstreamConnection).resume();
+  }
+
+  /**
+   * The client response is over: sent in full, or the client went away.
+   * Either way this is where an attempt is accounted for, exactly once.
+   */
+  onClientClose(finished: boolean, statusCode: number): void {
+    if (this.done) return;
+    this.done = true;
+    const status = this.truncated ? 502 : finished ? statusCode : CLIENT_CLOSED;
+    // The client went away, or the response is complete while the request
+    // body still streams: stop the upstream work no one waits for any more.
+    if (this.ownsConnection()) (this.conn as UpstreamConnection).abort();
+    endAttempt(this, status);
+  }
 }
 
-/** Entry point for a listener's 'request' event. `route` is read once by the caller. */
+/** Entry point for a request from either path. `route` is read once by the caller. */
 export function proxyHttpRequest(
   ctx: ProxyContext,
   route: ServiceRoute | null,
   preview: boolean,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: ClientRequest,
+  res: ClientResponse,
 ): void {
   if (route === null) {
     // The listener is closing (its service left the config).
-    res.shouldKeepAlive = false;
+    res.closeConnection();
     answer(res, 503, 'service unavailable\n');
     return;
   }
   const ex = new Exchange(ctx, route, preview, req, res);
-  const headers = upstreamRequestHeaders(req, ex, {
+  const headers = upstreamRequestHeaders(req.rawHeaders, req.remoteAddress, ex, {
     overrideHeader: route.overrideHeader,
     wantCookie: route.sticky && !preview,
     upgrade: false,
   });
   if (headers === null) {
-    res.shouldKeepAlive = false;
+    res.closeConnection();
     answer(res, 400, MORE_THAN_ONE_HOST);
     return;
   }
@@ -227,17 +244,15 @@ export function proxyHttpRequest(
     answer(res, 503, 'no healthy upstream\n');
     return;
   }
-  const method = req.method as string;
-  ex.requestHead = requestHead(method, req.url as string, headers);
+  const method = req.method;
+  ex.requestHead = requestHead(method, req.url, headers);
   ex.headRequest = method === 'HEAD';
   ex.bodyFraming = !ex.hasBody
     ? BodyFraming.none
     : ex.chunked
       ? BodyFraming.chunked
       : BodyFraming.length;
-  (req as Tagged)[kExchange] = ex;
-  (res as Tagged)[kExchange] = ex;
-  res.on('close', onClientResponseClose);
+  res.attach(ex);
   dispatch(ex, upstream);
 }
 
@@ -272,12 +287,6 @@ function onClientEnd(this: IncomingMessage): void {
   if (ex.ownsConnection()) (ex.conn as UpstreamConnection).endBody();
 }
 
-function onClientDrain(this: ServerResponse): void {
-  const ex = (this as Tagged)[kExchange] as Exchange;
-  ex.waitingDrain = false;
-  if (ex.ownsConnection()) (ex.conn as UpstreamConnection).resume();
-}
-
 /** The response already began: a truncated body must not look complete, so drop the connection. */
 function cutClientResponse(ex: Exchange): void {
   if (ex.done) return;
@@ -287,7 +296,7 @@ function cutClientResponse(ex: Exchange): void {
 
 function failAttempt(ex: Exchange, error: NodeJS.ErrnoException): void {
   if (ex.done) return;
-  uncork(ex);
+  ex.res.release();
   if (ex.responded) {
     cutClientResponse(ex);
     return;
@@ -295,7 +304,7 @@ function failAttempt(ex: Exchange, error: NodeJS.ErrnoException): void {
   const conn = ex.conn as UpstreamConnection;
   const upstream = ex.upstream as Upstream;
   // No body byte may flow while no connection takes it.
-  if (ex.readingBody) ex.req.pause();
+  if (ex.readingBody) ex.body?.pause();
   if (!upstream.drained && isStaleConnection(conn.reused && !conn.responding, error)) {
     // The keep-alive race: the instance closed this idle connection just as
     // the router reused it. That is no sign of ill health (no passive
@@ -326,7 +335,7 @@ function failAttempt(ex: Exchange, error: NodeJS.ErrnoException): void {
   // connected, or (idempotent methods only) it reset before answering; and
   // never once body bytes left the router.
   const retryable =
-    connectFailure && !ex.retried && !ex.bodySent && (!ex.connected || isIdempotent(ex.req.method));
+    connectFailure && !ex.retried && !ex.bodySent && (!ex.connected || isIdempotent(ex.method));
   if (retryable) {
     const next = ex.route.chooseForRetry(upstream, ex.preview);
     if (next !== null) {
@@ -348,31 +357,7 @@ function failAttempt(ex: Exchange, error: NodeJS.ErrnoException): void {
 /** The proxy's own answer ends the exchange; the rest of the client's body is read and dropped. */
 function giveUp(ex: Exchange, status: number, body: string): void {
   answer(ex.res, status, body);
-  if (ex.readingBody) ex.req.resume();
-}
-
-function uncork(ex: Exchange): void {
-  const socket = ex.corked;
-  if (socket === null) return;
-  ex.corked = null;
-  if (socket.writableCorked > 0) socket.uncork();
-}
-
-/**
- * The client response is over: sent in full, or the client went away. Either
- * way this is where an attempt is accounted for, exactly once.
- */
-function onClientResponseClose(this: ServerResponse): void {
-  const ex = (this as Tagged)[kExchange] as Exchange;
-  if (ex.done) return;
-  ex.done = true;
-  uncork(ex);
-  const finished = this.writableFinished;
-  const status = ex.truncated ? 502 : finished ? this.statusCode : CLIENT_CLOSED;
-  // The client went away, or the response is complete while the request body
-  // still streams: stop the upstream work no one waits for any more.
-  if (ex.ownsConnection()) (ex.conn as UpstreamConnection).abort();
-  endAttempt(ex, status);
+  if (ex.readingBody) ex.body?.resume();
 }
 
 function endAttempt(ex: Exchange, status: number): void {
@@ -383,13 +368,20 @@ function endAttempt(ex: Exchange, status: number): void {
 }
 
 /** A short plain-text answer of the proxy's own (400/502/503/504). */
-function answer(res: ServerResponse, status: number, body: string): void {
+function answer(res: ClientResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, [
+  res.writeHead(status, STATUS_TEXT[status] ?? '', [
     'Content-Type',
     'text/plain; charset=utf-8',
     'Content-Length',
     String(body.length),
   ]);
-  res.end(body);
+  res.endLatin1(body);
 }
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { isHopByHop, namedByConnection } from './hop-by-hop.ts';
 import { isWellFormedRequestId, nextRequestId } from './request-id.ts';
 
@@ -37,11 +36,11 @@ export const MORE_THAN_ONE_HOST = 'bad request: more than one Host header\n';
  * would let the router and the instance disagree on the host.
  */
 export function upstreamRequestHeaders(
-  req: IncomingMessage,
+  raw: readonly string[],
+  clientAddress: string,
   facts: RequestHeaderFacts,
   options: UpstreamHeaderOptions,
 ): string[] | null {
-  const raw = req.rawHeaders;
   const named = namedByConnection(raw);
   const out: string[] = [];
   let forwardedFor: string | undefined;
@@ -93,7 +92,6 @@ export function upstreamRequestHeaders(
     }
     out.push(name, value);
   }
-  const clientAddress = req.socket.remoteAddress ?? '';
   out.push(
     'X-Forwarded-For',
     forwardedFor === undefined ? clientAddress : `${forwardedFor}, ${clientAddress}`,
@@ -115,8 +113,9 @@ export function upstreamRequestHeaders(
 
 /**
  * The request line and headers as one latin1 string, written upstream in one
- * write. Every part comes from llhttp (which refuses CR, LF and NUL in them)
- * or from the router itself, so nothing here can split the head.
+ * write. Every part comes from llhttp or simple-request.ts (both refuse CR,
+ * LF and NUL in them) or from the router itself, so nothing here can split
+ * the head.
  */
 export function requestHead(method: string, url: string, headers: readonly string[]): string {
   let head = `${method} ${url} HTTP/1.1\r\n`;

@@ -1,4 +1,5 @@
 import { maxHeaderSize } from 'node:http';
+import { hasToken, trimOws } from './http-text.ts';
 
 /**
  * A minimal HTTP/1.1 response parser for the router's upstream connections
@@ -428,15 +429,6 @@ function hasBareLf(text: string): boolean {
   return false;
 }
 
-/** `text` from `start` to `end`, without the spaces and tabs around it. */
-function trimOws(text: string, start: number, end: number): string {
-  let from = start;
-  let to = end;
-  while (from < to && (text.charCodeAt(from) === 0x20 || text.charCodeAt(from) === 0x09)) from++;
-  while (to > from && (text.charCodeAt(to - 1) === 0x20 || text.charCodeAt(to - 1) === 0x09)) to--;
-  return text.slice(from, to);
-}
-
 /** Digits, or a list of identical digit strings ("5, 5"), which RFC 9110 §8.6 lets a recipient take. */
 function parseContentLength(value: string): number {
   if (value.length <= 15 && DIGITS.test(value)) return Number(value);
@@ -454,12 +446,6 @@ function parseContentLength(value: string): number {
     length = n;
   }
   return length;
-}
-
-/** `token` appears as a whole element of a comma-separated, lower-cased list. */
-function hasToken(list: string, token: string): boolean {
-  for (const part of list.split(',')) if (part.trim() === token) return true;
-  return false;
 }
 
 function lastToken(list: string): string {

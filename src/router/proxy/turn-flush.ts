@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { BatchedEnd } from './client-response.ts';
 
 /**
  * Complete small writes — the heads of bodiless requests to instances, whole
@@ -24,7 +24,7 @@ import type { Socket } from 'node:net';
 
 const sockets: Socket[] = [];
 const socketTexts: string[] = [];
-const responses: ServerResponse[] = [];
+const responses: BatchedEnd[] = [];
 const responseTexts: string[] = [];
 /** A write went out (or a flush is due) in this turn: further writes wait for its end. */
 let turnBusy = false;
@@ -40,11 +40,11 @@ export function writeBatched(socket: Socket, text: string): void {
   socketTexts.push(text);
 }
 
-/** `res.end(text, 'latin1')`, now or at the end of this turn (skipped if destroyed by then). */
-export function endBatched(res: ServerResponse, text: string): void {
+/** `res.endLatin1(text)`, now or at the end of this turn (skipped if destroyed by then). */
+export function endBatched(res: BatchedEnd, text: string): void {
   if (!turnBusy) {
     startTurn();
-    res.end(text, 'latin1');
+    res.endLatin1(text);
     return;
   }
   responses.push(res);
@@ -67,8 +67,8 @@ function flush(): void {
     if (!socket.destroyed) socket.write(socketTexts[i] as string, 'latin1');
   }
   for (let i = 0; i < responseCount; i++) {
-    const res = responses[i] as ServerResponse;
-    if (!res.destroyed) res.end(responseTexts[i] as string, 'latin1');
+    const res = responses[i] as BatchedEnd;
+    if (!res.destroyed) res.endLatin1(responseTexts[i] as string);
   }
   sockets.splice(0, socketCount);
   socketTexts.splice(0, socketCount);

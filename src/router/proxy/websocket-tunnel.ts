@@ -49,7 +49,7 @@ export function proxyUpgrade(options: {
     hasBody: false,
     chunked: false,
   };
-  const headers = upstreamRequestHeaders(req, facts, {
+  const headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', facts, {
     overrideHeader: route.overrideHeader,
     wantCookie: route.sticky && !preview,
     upgrade: true,
