@@ -12,30 +12,13 @@ import {
   type ClientConnectionHost,
 } from '../../src/router/proxy/client-connection.ts';
 import type { ProxyContext } from '../../src/router/proxy/proxy-context.ts';
-import {
-  config,
-  makeRouter,
-  pool,
-  rawUpstream,
-  service,
-  startUpstream,
-  type InstanceAddress,
-  type TestRouter,
-  until,
-} from './router-harness.ts';
+import { config, rawUpstream, startUpstream, until, routerTo } from './router-harness.ts';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function routerTo(instances: readonly InstanceAddress[]): Promise<TestRouter> {
-  const t = makeRouter();
-  cleanups.push(() => t.router.close());
-  await t.router.apply(config(1, [service([pool('stable', 1, instances)])]));
-  return t;
-}
 
 /** One client connection kept open across writes; `read` waits for text that satisfies `done`. */
 async function connect(port: number): Promise<{
@@ -106,7 +89,7 @@ describe('router client path', () => {
       setTimeout(() => res.end(body), delay);
     });
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const client = await connect(t.port());
     client.send(
       'GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: a\r\n\r\n',
@@ -136,7 +119,7 @@ describe('router client path', () => {
       res.end(`${req.method} ${req.url} ${body}`),
     );
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const client = await connect(t.port());
     client.send('GET /before HTTP/1.1\r\nHost: a\r\n\r\n');
     expect(await client.read(responses(1))).toMatch(/\r\n\r\nGET \/before $/);
@@ -159,7 +142,7 @@ describe('router client path', () => {
   it('answers a malformed request after good ones with llhttp’s 400 and closes, the good answers intact', async () => {
     const app = await startUpstream('app');
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const client = await connect(t.port());
     client.send('GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n');
     const text = await client.read((received) => received.includes('HTTP/1.1 400'));
@@ -176,7 +159,7 @@ describe('router client path', () => {
       socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close'),
     );
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const client = await connect(t.port());
     const ends = (text: string): boolean => text.endsWith('0\r\n\r\n');
     client.send('GET /1 HTTP/1.1\r\nHost: a\r\n\r\n');
@@ -190,7 +173,7 @@ describe('router client path', () => {
   it('ends the connection after an answer to Connection: close, and says so', async () => {
     const app = await startUpstream('app');
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const client = await connect(t.port());
     client.send('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     const text = await client.read(responses(1));
@@ -205,7 +188,7 @@ describe('router client path', () => {
       setTimeout(() => res.end('late'), 100);
     });
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const busy = await connect(t.port());
     const idle = await connect(t.port());
     idle.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');

@@ -260,6 +260,21 @@ export function makeRouter(options: Partial<RouterOptions> = {}): TestRouter {
   };
 }
 
+/**
+ * A router serving one service with one pool of `instances`; closing it is
+ * pushed onto `cleanups`.
+ */
+export async function routerTo(
+  cleanups: (() => Promise<unknown> | void)[],
+  instances: readonly InstanceAddress[],
+  options: Partial<RouterOptions> = {},
+): Promise<TestRouter> {
+  const t = makeRouter(options);
+  cleanups.push(() => t.router.close());
+  await t.router.apply(config(1, [service([pool('stable', 1, instances)])]));
+  return t;
+}
+
 export interface TestResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;

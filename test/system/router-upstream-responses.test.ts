@@ -10,16 +10,13 @@ import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  config,
   get,
-  makeRouter,
-  pool,
   rawUpstream,
-  service,
   startUpstream,
   type InstanceAddress,
   type TestRouter,
   until,
+  routerTo,
 } from './router-harness.ts';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -27,16 +24,6 @@ const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function routerTo(
-  instances: readonly InstanceAddress[],
-  options: Parameters<typeof makeRouter>[0] = {},
-): Promise<TestRouter> {
-  const t = makeRouter(options);
-  cleanups.push(() => t.router.close());
-  await t.router.apply(config(1, [service([pool('stable', 1, instances)])]));
-  return t;
-}
 
 /** A raw upstream answering every request with `answer(request, index on its connection)`. */
 async function scripted(
@@ -101,7 +88,7 @@ describe('router upstream responses', () => {
       setTimeout(() => res.end('three'), 40);
     });
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     for (let i = 0; i < 3; i++) {
       const answer = await get(t.port(), { path: '/chunked', agent: keepAlive });
       expect(answer).toMatchObject({ status: 200, body: 'one,two,three' });
@@ -120,7 +107,7 @@ describe('router upstream responses', () => {
       else if (path === '/304') socket.write('HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n');
       else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody');
     });
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const head = await get(t.port(), { method: 'HEAD', agent: keepAlive });
     expect(head).toMatchObject({ status: 200, body: '' });
     expect(head.headers['content-length']).toBe('1234');
@@ -140,7 +127,7 @@ describe('router upstream responses', () => {
       socket.write('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n');
       setTimeout(() => socket.write('HTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone'), 10);
     });
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const answer = await get(t.port(), { method: 'POST', body: 'x' });
     expect(answer).toMatchObject({ status: 201, body: 'done' });
     expect(answer.headers['link']).toBeUndefined();
@@ -156,7 +143,7 @@ describe('router upstream responses', () => {
         socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nkept');
       }
     });
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     expect((await get(t.port(), { path: '/close' })).body).toBe('close');
     expect((await get(t.port(), { path: '/old' })).body).toBe('old');
     expect((await get(t.port())).body).toBe('kept');
@@ -172,7 +159,7 @@ describe('router upstream responses', () => {
       socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nfirst ');
       setTimeout(() => socket.end('second'), 20);
     });
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const answer = await get(t.port());
     expect(answer).toMatchObject({ status: 200, body: 'first second' });
     expect(t.observer.of('app').statuses).toEqual([200]);
@@ -188,7 +175,7 @@ describe('router upstream responses', () => {
       else res.end(big);
     });
     cleanups.push(() => app.close());
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     const download = await new Promise<Buffer>((resolve, reject) => {
       http
         .get({ host: '127.0.0.1', port: t.port(), path: '/big' }, (res) => {
@@ -221,7 +208,7 @@ describe('router upstream responses', () => {
       }, 100);
     });
     cleanups.push(() => app.close());
-    const t = await routerTo([app], { responseTimeoutMs: 300 });
+    const t = await routerTo(cleanups, [app], { responseTimeoutMs: 300 });
     const answer = await new Promise<string>((resolve, reject) => {
       const req = http.request(
         { host: '127.0.0.1', port: t.port(), method: 'PUT', path: '/', agent: false },
@@ -250,7 +237,7 @@ describe('router upstream responses', () => {
     const other = await scripted('other', (_request, _index, socket) =>
       socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nother'),
     );
-    const t = await routerTo([app, other]);
+    const t = await routerTo(cleanups, [app, other]);
     t.health.unhealthy.add('other');
     expect((await get(t.port(), { path: '/garbage' })).status).toBe(502);
     expect((await get(t.port(), { path: '/both' })).status).toBe(502);
@@ -270,7 +257,7 @@ describe('router upstream responses', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const app = { id: 'app', port: (server.address() as net.AddressInfo).port };
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     // The head says 100 bytes; only 10 come before the answer.
     const text = await rawExchange(
       t.port(),
@@ -286,7 +273,7 @@ describe('router upstream responses', () => {
     const app = await scripted('app', (_request, _index, socket) =>
       socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part'),
     );
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     await rawExchange(t.port(), 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', (text) =>
       text.endsWith('only part'),
     );
@@ -299,7 +286,7 @@ describe('router upstream responses', () => {
     const app = await scripted('app', (_request, _index, socket) =>
       socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok'),
     );
-    const t = await routerTo([app]);
+    const t = await routerTo(cleanups, [app]);
     expect((await get(t.port())).body).toBe('ok');
     expect((await get(t.port())).body).toBe('ok');
     expect(app.connections()).toBe(2);
@@ -309,7 +296,7 @@ describe('router upstream responses', () => {
     const hanging = await hangingInstance('hanging');
     const good = await startUpstream('good');
     cleanups.push(() => good.close());
-    const t = await routerTo([hanging, good], { connectTimeoutMs: 200 });
+    const t = await routerTo(cleanups, [hanging, good], { connectTimeoutMs: 200 });
     const started = performance.now();
     // Round-robin starts at the hanging instance for the first request.
     const answer = await get(t.port());
