@@ -13,11 +13,18 @@
  *   failure); malformed input gets a 400 or a close; the upstream never
  *   receives a complete malformed request; and after each batch a normal GET
  *   still succeeds.
+ * - the router's own client path against llhttp: generated request heads,
+ *   most of them nearly simple. Every head the path's recogniser takes is
+ *   sent to a Node HTTP server (llhttp, strict), which must take it too and
+ *   read the same method, target and headers: the path may take less than
+ *   llhttp, never more, and never read a head differently.
  */
+import http from 'node:http';
 import net from 'node:net';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSimpleRequest } from '../../src/router/proxy/simple-request.ts';
 import { SpecError, parseSpec } from '../../src/spec/index.ts';
 import type { TestRouter, TestUpstream } from '../system/router-harness.ts';
 import { config, get, makeRouter, pool, service, startUpstream } from '../system/router-harness.ts';
@@ -441,6 +448,145 @@ describe('router HTTP parsing fuzz', () => {
       );
       expect(bad).toEqual([]);
       expect(forwarded.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    },
+  );
+});
+
+// ------------------------------------------------ router client path vs llhttp
+
+const byte = (from: number, to: number): fc.Arbitrary<string> =>
+  fc.integer({ min: from, max: to }).map((c) => String.fromCharCode(c));
+/** Mostly the bytes of a well-formed head, now and then one that is not. */
+const headChar = fc.oneof(
+  { weight: 400, arbitrary: byte(0x21, 0x7e) },
+  { weight: 8, arbitrary: fc.constantFrom(' ', '\t', ':') },
+  { weight: 1, arbitrary: fc.constantFrom('\r', '\n', '\r\n', '\0', '\x7f', '\xe9', '\x0b') },
+);
+const headText = (maxLength: number): fc.Arbitrary<string> =>
+  fc.string({ unit: headChar, maxLength });
+const fieldLine = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          'X-A',
+          'Accept',
+          'Cookie',
+          'User-Agent',
+          'Connection',
+          'Via',
+          'X-Forwarded-For',
+        ),
+        headText(24),
+      )
+      .map(([name, value]) => `${name}: ${value}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(headText(12), headText(24)).map(([name, value]) => `${name}:${value}`),
+  },
+  { weight: 1, arbitrary: headText(30) },
+);
+const requestHead = fc
+  .tuple(
+    fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'OPTIONS', 'DELETE', 'POST', 'get', 'GET '),
+    fc.oneof(
+      { weight: 9, arbitrary: headText(30).map((path) => `/${path}`) },
+      { weight: 1, arbitrary: headText(20) },
+    ),
+    fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/1.1 '),
+    fc.constantFrom(['Host: a'], ['Host: a'], ['Host: a'], [], ['Host: a', 'Host: b'], ['Host:a ']),
+    fc.array(fieldLine, { maxLength: 6 }),
+    fc.nat(),
+  )
+  .map(([method, target, version, hosts, fields, at]) => {
+    const lines = [...fields];
+    for (const host of hosts) lines.splice(at % (lines.length + 1), 0, host);
+    return `${method} ${target} ${version}\r\n${lines.map((line) => `${line}\r\n`).join('')}\r\n`;
+  });
+
+/** Sends `bytes` on a new connection; resolves at the first answer byte or the close. */
+function firstAnswer(port: number, bytes: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const done = (): void => {
+      socket.destroy();
+      resolve();
+    };
+    socket.setTimeout(HANG_GUARD_MS, done);
+    socket.once('data', done);
+    socket.on('error', () => {});
+    socket.once('close', done);
+    socket.write(bytes, 'latin1');
+  });
+}
+
+interface NodeRead {
+  readonly method: string;
+  readonly url: string;
+  readonly rawHeaders: readonly string[];
+}
+
+describe('router client path against llhttp', () => {
+  let server: http.Server;
+  let port = 0;
+  /** What Node's server read from each connection, by the request's X-Case header. */
+  const reads = new Map<string, NodeRead>();
+
+  beforeAll(async () => {
+    server = http.createServer({ insecureHTTPParser: false }, (req, res) => {
+      const id = req.headers['x-case'];
+      if (typeof id === 'string')
+        reads.set(id, { method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it(
+    'takes only heads llhttp takes, and reads them the same way',
+    { timeout: 120_000 },
+    async () => {
+      const heads = fc.sample(requestHead, { numRuns: 5000, seed });
+      const taken: { id: string; bytes: string; mine: NodeRead }[] = [];
+      heads.forEach((bytes, i) => {
+        // As the connection does: the head ends at the first blank line.
+        const end = bytes.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = `${bytes.slice(0, end + 2)}X-Case: ${i}\r\n`;
+        const mine = parseSimpleRequest(head);
+        if (mine === null) return;
+        taken.push({ id: String(i), bytes: `${head}\r\n`, mine });
+      });
+      const BATCH = 50;
+      for (let start = 0; start < taken.length; start += BATCH) {
+        await Promise.all(taken.slice(start, start + BATCH).map((c) => firstAnswer(port, c.bytes)));
+      }
+      const differ: string[] = [];
+      for (const c of taken) {
+        const node = reads.get(c.id);
+        const same =
+          node !== undefined &&
+          node.method === c.mine.method &&
+          node.url === c.mine.url &&
+          JSON.stringify(node.rawHeaders) === JSON.stringify(c.mine.rawHeaders);
+        if (!same)
+          differ.push(`${JSON.stringify(c.bytes)}: llhttp ${JSON.stringify(node ?? 'refused')}`);
+      }
+      console.log(
+        `fuzz: client path: ${heads.length} generated heads, ${taken.length} taken by the router's path, all read alike by llhttp: ${differ.length === 0}`,
+      );
+      // Enough simple heads to mean something, and enough refused to test the edge.
+      expect(taken.length).toBeGreaterThan(300);
+      expect(taken.length).toBeLessThan(heads.length - 300);
+      expect(differ.slice(0, 5)).toEqual([]);
     },
   );
 });
