@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { parseSpec } from '../spec/index.ts';
 import { analysisTemplate } from '../spec/schema/analysis.ts';
 import {
+  PENDING_RETRY_MS,
   combineVerdicts,
   judgeInterval,
   nextDueAt,
@@ -118,6 +119,29 @@ describe('startRun and nextDueAt', () => {
     expect(measurements).toEqual([
       expect.objectContaining({ metric: 'successRate', index: 0, phase: 'successful', at: late }),
     ]);
+  });
+});
+
+describe('a pending observation', () => {
+  const PENDING: Observation = { kind: 'pending', detail: 'no complete second yet' };
+
+  it('judges nothing, counts nothing, and looks again shortly', () => {
+    const spec = template({
+      metrics: [{ successRate: { min: 0.99 } }, { errorRate: { max: 0.01 } }],
+    });
+    const start = startRun({ template: 'errors', spec, background: false, now: T0 });
+    const now = T0 + INTERVAL_MS;
+    const result = judgeInterval({ spec, state: start, observations: [GOOD, PENDING], now });
+    expect(result.pending).toBe(true);
+    expect(result.measurements).toEqual([]);
+    expect(result.state).toEqual({ ...start, dueAt: now + PENDING_RETRY_MS });
+  });
+
+  it('is not held against the run: the next complete interval is judged as the first', () => {
+    const spec = template({ count: 1 });
+    const { verdicts, measurements } = drive(spec, [[PENDING], [PENDING], [GOOD]]);
+    expect(verdicts).toEqual(['running', 'running', 'successful']);
+    expect(measurements.map((m) => m.length)).toEqual([0, 0, 1]);
   });
 });
 

@@ -121,20 +121,31 @@ export interface JudgeIntervalOptions {
 
 export interface JudgeIntervalResult {
   readonly state: AnalysisRunState;
-  /** This interval's measurements, one per metric; none when the run had already ended. */
+  /** This interval's measurements, one per metric; none when the run had already ended or is pending. */
   readonly measurements: readonly Measurement[];
+  /**
+   * A provider had nothing to judge yet (a `pending` observation): nothing
+   * was judged, and the run is due again in PENDING_RETRY_MS. The interval's
+   * span was not consumed: the next look measures it.
+   */
+  readonly pending: boolean;
 }
+
+/** How soon an interval with a pending observation is looked at again. */
+export const PENDING_RETRY_MS = 200;
 
 /** Judges one interval's observations and folds them into the run. */
 export function judgeInterval(options: JudgeIntervalOptions): JudgeIntervalResult {
   const { spec, state, observations, now } = options;
   // A controller that resumes may judge an ended run again; that changes nothing.
-  if (state.verdict !== 'running') return { state, measurements: [] };
+  if (state.verdict !== 'running') return { state, measurements: [], pending: false };
   if (observations.length !== spec.metrics.length || state.metrics.length !== spec.metrics.length) {
     throw new RangeError(
       `Analysis "${state.template}" has ${spec.metrics.length} metrics, but the run holds ${state.metrics.length} and ${observations.length} observations came in.`,
     );
   }
+  if (observations.some((observation) => observation.kind === 'pending'))
+    return { state: { ...state, dueAt: now + PENDING_RETRY_MS }, measurements: [], pending: true };
   const metrics = spec.metrics.map((metric, index) =>
     judgeMetric({
       metric,
@@ -159,6 +170,7 @@ export function judgeInterval(options: JudgeIntervalOptions): JudgeIntervalResul
       metrics,
     },
     measurements,
+    pending: false,
   };
 }
 

@@ -70,7 +70,14 @@ export type Observation =
   /** A webhook or command: passed or not, with what it said. */
   | { readonly kind: 'pass'; readonly pass: boolean; readonly detail: string }
   /** The provider could not measure (unreachable, timed out, bad answer). */
-  | { readonly kind: 'error'; readonly message: string };
+  | { readonly kind: 'error'; readonly message: string }
+  /**
+   * Nothing to judge yet: the router's span has no complete second since the
+   * last interval (the interval's clock and the router's seconds do not line
+   * up). The judge neither counts nor holds it against the run: it looks
+   * again shortly (judge.ts).
+   */
+  | { readonly kind: 'pending'; readonly detail: string };
 
 /** One judged measurement; each is also an event in the store. */
 export interface Measurement {

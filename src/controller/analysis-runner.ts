@@ -11,7 +11,7 @@
 import { judgeInterval } from '../analysis/judge.ts';
 import { observeInterval } from '../analysis/providers/observe.ts';
 import type { WindowSource } from '../analysis/providers/router-window.ts';
-import type { Measurement, Observation } from '../analysis/types.ts';
+import type { Measurement } from '../analysis/types.ts';
 import { Reason } from '../rollout/reasons.ts';
 import { durationMs } from '../spec/index.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
@@ -144,21 +144,17 @@ export class AnalysisRunner {
     const run = record?.runs[template];
     if (record === undefined || run === undefined || run.state.dueAt !== measured.state.dueAt)
       return;
-    if (result.observations.some(awaitsASecond)) {
-      // The router has no whole second since the last interval yet (the clocks'
-      // seconds do not line up with the interval): look again shortly rather
-      // than judge an empty span as "no traffic".
-      const later = { ...run.state, dueAt: this.#o.now().getTime() + RETRY_EMPTY_SPAN_MS };
-      saveRun(store, rolloutId, data, runName, record, template, { ...run, state: later });
-      return;
-    }
     const judged = judgeInterval({
       spec: result.templateSpec,
       state: run.state,
       observations: result.observations,
       now: this.#o.now().getTime(),
     });
-    const next: TemplateRun = { state: judged.state, throughSecond: result.throughSecond };
+    // A pending interval consumed no second: the next look measures the same span.
+    const next: TemplateRun = {
+      state: judged.state,
+      throughSecond: judged.pending ? run.throughSecond : result.throughSecond,
+    };
     saveRun(store, rolloutId, data, runName, record, template, next);
     const mask = (text: string) => maskSecrets(text, result.secrets);
     for (const measurement of judged.measurements) {
@@ -204,15 +200,6 @@ function saveRun(
   store.updateRollout(rolloutId, {
     data: { ...data, analysis: { ...data.analysis, [runName]: { ...record, runs } } },
   });
-}
-
-/** How soon a measurement whose span had no whole second yet is taken again. */
-const RETRY_EMPTY_SPAN_MS = 200;
-
-function awaitsASecond(observation: Observation): boolean {
-  if (observation.kind === 'window') return observation.sample.seconds === 0;
-  if (observation.kind === 'comparison') return observation.stable.seconds === 0;
-  return false;
 }
 
 function measurementData(

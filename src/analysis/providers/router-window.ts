@@ -59,6 +59,7 @@ export async function observePoolWindow(options: PoolWindowOptions): Promise<Win
   const unchanged = options.span.afterSecond;
   const read = await readWindow(options, options.pool, spanQuery(options.span));
   if (!read.ok) return { observation: read.observation, throughSecond: unchanged };
+  if (read.stats.seconds === 0) return { observation: noWholeSecond(), throughSecond: unchanged };
   return {
     observation: { kind: 'window', sample: sampleOf(read.stats) },
     throughSecond: consumed(read.stats, unchanged),
@@ -80,14 +81,7 @@ export async function observeComparison(options: ComparisonOptions): Promise<Win
   const first = await readWindow(options, options.stablePool, spanQuery(options.span));
   if (!first.ok) return failed(first.observation);
   const { from, to, p95 } = first.stats;
-  if (first.stats.seconds === 0) {
-    // No second has completed since the last interval: nothing to compare yet.
-    const empty = sampleOf(first.stats);
-    return {
-      observation: { kind: 'comparison', canary: empty, stable: empty, slowThresholdMs: null },
-      throughSecond: unchanged,
-    };
-  }
+  if (first.stats.seconds === 0) return failed(noWholeSecond());
   const threshold = p95 === null ? null : slowThreshold(p95);
   const exact: WindowSpanOnly = {
     from,
@@ -184,4 +178,11 @@ async function readWindow(
       ),
     };
   return { ok: true, stats };
+}
+
+function noWholeSecond(): Observation {
+  return {
+    kind: 'pending',
+    detail: 'The router has no complete second since the last interval yet.',
+  };
 }
