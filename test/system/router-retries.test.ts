@@ -162,6 +162,65 @@ describe('router retries and upstream failures', () => {
     expect(t.observer.of('quick').statuses.filter((status) => status !== 200)).toEqual([]);
   });
 
+  /**
+   * An instance that answers the first request on each connection (keeping it
+   * alive, it says, for a minute) and closes the connection at the second
+   * once it has read it whole, body included, without answering: the
+   * keep-alive race, caught after the router sent the request body.
+   */
+  async function closesReusedConnections(id: string) {
+    const perSocket = new WeakMap<net.Socket, number>();
+    const upstream = await rawUpstream(id, (socket, request) => {
+      const index = perSocket.get(socket) ?? 0;
+      perSocket.set(socket, index + 1);
+      if (index > 0) {
+        socket.destroy();
+        return;
+      }
+      const body = request.slice(request.indexOf('\r\n\r\n') + 4);
+      const answer = `${request.slice(0, request.indexOf(' '))} ${body.length}`;
+      socket.write(
+        `HTTP/1.1 200 OK\r\nKeep-Alive: timeout=60\r\nContent-Length: ${answer.length}\r\n\r\n${answer}`,
+      );
+    });
+    extra.push(upstream);
+    return upstream;
+  }
+
+  it('sends a replayable request whose body already went out again on a fresh connection after the keep-alive race', async () => {
+    const racy = await closesReusedConnections('racy');
+    await t.router.apply(config(1, [service([pool('stable', 1, [racy])])]));
+    const body = 'x'.repeat(60 * 1024);
+    // PUT is idempotent; a POST is replayable when its client gave an Idempotency-Key.
+    const requests = [
+      { method: 'PUT', headers: {} },
+      { method: 'POST', headers: { 'Idempotency-Key': 'order-17' } },
+    ];
+    for (const { method, headers } of requests) {
+      expect((await get(t.port())).body).toBe('GET 0');
+      const answer = await get(t.port(), { method, headers, body });
+      expect(answer).toMatchObject({ status: 200, body: `${method} ${body.length}` });
+      // It went out twice, whole each time: on the reused connection, then a fresh one.
+      const sent = racy.seen.filter((request) => request.startsWith(method));
+      expect(sent).toHaveLength(2);
+      for (const request of sent) expect(request.endsWith(`\r\n\r\n${body}`)).toBe(true);
+    }
+    expect(t.health.connectFailures).toEqual([]);
+    // Each request after the first met a reused connection: PUT, the second GET, POST.
+    expect(t.observer.of('racy').retried).toBe(3);
+    expect(t.observer.of('racy').statuses).toEqual([200, 200, 200, 200]);
+  });
+
+  it('answers 502 rather than send a replayable body again when it was too large to keep', async () => {
+    const racy = await closesReusedConnections('racy');
+    await t.router.apply(config(1, [service([pool('stable', 1, [racy])])]));
+    expect((await get(t.port())).status).toBe(200);
+    const answer = await get(t.port(), { method: 'PUT', body: 'x'.repeat(200 * 1024) });
+    expect(answer.status).toBe(502);
+    expect(racy.seen.filter((request) => request.startsWith('PUT'))).toHaveLength(1);
+    expect(t.health.connectFailures).toEqual([]);
+  });
+
   it('answers 502 when no other instance can take the retry', async () => {
     const refused = await refusingInstance('refused');
     await t.router.apply(config(1, [service([pool('stable', 1, [refused])])]));

@@ -21,6 +21,7 @@ import {
   RESPONSE_TIMEOUT_CODE,
   isConnectFailure,
   isIdempotent,
+  isReplayable,
   isStaleConnection,
 } from './upstream-failure.ts';
 
@@ -49,6 +50,13 @@ const CLIENT_CLOSED = 499;
  */
 const INLINE_BODY_MAX = 16 * 1024;
 
+/**
+ * A replayable request body up to this size is kept as it is sent, so that
+ * the keep-alive race (the instance closed the reused connection as the
+ * request went out) can be answered by sending it again, as without a body.
+ */
+const REPLAY_MAX_BYTES = 64 * 1024;
+
 class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser, ClientResponseUser {
   readonly ctx: ProxyContext;
   readonly route: ServiceRoute;
@@ -62,6 +70,7 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser, Cl
   newClientId: string | null = null;
   hasBody = false;
   chunked = false;
+  idempotencyKey = false;
   requestHead = '';
   bodyFraming: BodyFraming = BodyFraming.none;
   headRequest = false;
@@ -74,6 +83,14 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser, Cl
   /** The client body is being read (its listeners are on). */
   readingBody = false;
   bodySent = false;
+  /** The client's body ended (all of it was read). */
+  bodyEnded = false;
+  /**
+   * The body bytes sent so far, while the request may be sent again whole
+   * (replayable and at most REPLAY_MAX_BYTES); null when it may not.
+   */
+  replay: Buffer[] | null = null;
+  replayBytes = 0;
   retried = false;
   /** Sent again on a fresh connection after a reused one turned out closed. */
   freshRetried = false;
@@ -119,6 +136,16 @@ class Exchange implements SelectionFacts, RequestHeaderFacts, ConnectionUser, Cl
     // request retryable.
     const body = this.body as IncomingMessage;
     if (this.readingBody) {
+      // A fresh attempt after the keep-alive race: what was sent goes again first.
+      const replay = this.replay;
+      if (replay !== null && replay.length > 0) {
+        const conn = this.conn as UpstreamConnection;
+        for (const chunk of replay) conn.writeBody(chunk);
+        if (this.bodyEnded) {
+          conn.endBody();
+          return;
+        }
+      }
       body.resume();
       return;
     }
@@ -247,6 +274,7 @@ export function proxyHttpRequest(
   const method = req.method;
   ex.requestHead = requestHead(method, req.url, headers);
   ex.headRequest = method === 'HEAD';
+  if (ex.hasBody && isReplayable(method, ex.idempotencyKey)) ex.replay = [];
   ex.bodyFraming = !ex.hasBody
     ? BodyFraming.none
     : ex.chunked
@@ -279,11 +307,17 @@ function onClientData(this: IncomingMessage, chunk: Buffer): void {
     return;
   }
   ex.bodySent = true;
+  if (ex.replay !== null) {
+    ex.replayBytes += chunk.length;
+    if (ex.replayBytes <= REPLAY_MAX_BYTES) ex.replay.push(chunk);
+    else ex.replay = null;
+  }
   if (!(ex.conn as UpstreamConnection).writeBody(chunk)) this.pause();
 }
 
 function onClientEnd(this: IncomingMessage): void {
   const ex = (this as Tagged)[kExchange] as Exchange;
+  ex.bodyEnded = true;
   if (ex.ownsConnection()) (ex.conn as UpstreamConnection).endBody();
 }
 
@@ -310,9 +344,10 @@ function failAttempt(ex: Exchange, error: NodeJS.ErrnoException): void {
     // the router reused it. That is no sign of ill health (no passive
     // ejection), and the instance closed it as idle rather than act on the
     // request, so the request goes again, once, on a fresh connection to the
-    // same instance, unless body bytes already left: the body is streamed,
-    // not kept, so it cannot be sent twice.
-    if (!ex.freshRetried && !ex.bodySent) {
+    // same instance, unless body bytes already left and were not kept for
+    // it: a body that may not be sent twice (not replayable: the instance
+    // may have read it and acted), or one too large to keep.
+    if (!ex.freshRetried && (!ex.bodySent || ex.replay !== null)) {
       ex.freshRetried = true;
       ex.upstream = null;
       upstream.attemptRetried();

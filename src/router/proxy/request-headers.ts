@@ -9,6 +9,8 @@ export interface RequestHeaderFacts {
   hasBody: boolean;
   /** The body comes chunked (Transfer-Encoding), and goes upstream chunked. */
   chunked: boolean;
+  /** An `Idempotency-Key` (or `X-Idempotency-Key`) header came with it. */
+  idempotencyKey: boolean;
 }
 
 export interface UpstreamHeaderOptions {
@@ -84,6 +86,10 @@ export function upstreamRequestHeaders(
       case 'via':
         via = via === undefined ? value : `${via}, ${value}`;
         continue;
+      case 'idempotency-key':
+      case 'x-idempotency-key':
+        facts.idempotencyKey = true;
+        break;
       case 'x-request-id':
         if (requestId === undefined && isWellFormedRequestId(value)) requestId = value;
         continue;

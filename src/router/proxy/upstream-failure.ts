@@ -42,3 +42,15 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function isIdempotent(method: string | undefined): boolean {
   return method !== undefined && IDEMPOTENT.has(method);
 }
+
+/** Idempotent by RFC 9110 §9.2.2: sending one twice has the effect of sending it once. */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/**
+ * Whether a request whose body already went out may be sent again whole: an
+ * idempotent method, or a client that marked it with an `Idempotency-Key`
+ * (the IETF draft; `X-Idempotency-Key` too), as Go's http.Transport decides.
+ */
+export function isReplayable(method: string, idempotencyKey: boolean): boolean {
+  return idempotencyKey || REPLAYABLE.has(method);
+}

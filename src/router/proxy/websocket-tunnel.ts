@@ -48,6 +48,7 @@ export function proxyUpgrade(options: {
     newClientId: null,
     hasBody: false,
     chunked: false,
+    idempotencyKey: false,
   };
   const headers = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress ?? '', facts, {
     overrideHeader: route.overrideHeader,
