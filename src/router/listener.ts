@@ -84,7 +84,7 @@ export class Listener implements ClientConnectionHost {
       proxyUpgrade({
         ctx,
         route: this.route,
-        preview: this.kind === ListenerKind.preview,
+        preview: this.preview,
         req,
         socket,
         head,

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { LAST_CHUNK, writeChunk } from '../proxy/chunked.ts';
 import { ResponseParser, type ResponseSink } from '../proxy/response-parser.ts';
 import { writeBatched } from '../proxy/turn-flush.ts';
 import { responseTimeoutError } from '../proxy/upstream-failure.ts';
@@ -86,9 +87,6 @@ interface Tagged {
   [kConnection]?: UpstreamConnection;
 }
 
-const CHUNK_END = '\r\n';
-const LAST_CHUNK = '0\r\n\r\n';
-
 /**
  * One keep-alive TCP connection to an instance, carrying one request at a
  * time (no pipelining). Its socket listeners are set once, when it opens,
@@ -154,13 +152,7 @@ export class UpstreamConnection implements ResponseSink {
     const socket = this.socket;
     this.#activeTick = this.#owner.tick;
     if (this.#bodyFraming !== BodyFraming.chunked) return socket.write(chunk);
-    if (chunk.length === 0) return true; // an empty chunk would end the body
-    socket.cork();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    const more = socket.write(CHUNK_END, 'latin1');
-    socket.uncork();
-    return more;
+    return writeChunk(socket, chunk);
   }
 
   /** The request body is complete. */

@@ -170,7 +170,7 @@ export class ClientConnection implements ResponseConnection {
       if (idle > keepAliveMs) this.socket.destroy();
     } else if (idle > headersMs) {
       this.#unread = null;
-      this.socket.end(closingAnswer(408, 'Request Timeout', 'Request Timeout\n'));
+      this.socket.end(closingAnswer(408, 'Request Timeout\n'));
       this.socket.destroySoon();
     }
   }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -20,25 +20,25 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     socket.destroy();
     return;
   }
-  const [status, reason] = statusFor(error.code);
-  socket.end(closingAnswer(status, reason, `${reason}\n`), () => socket.destroy());
+  const status = statusFor(error.code);
+  socket.end(closingAnswer(status, `${STATUS_CODES[status]}\n`), () => socket.destroy());
 }
 
 /** The bytes of a short plain-text answer written straight to a socket, which then closes. */
-export function closingAnswer(status: number, reason: string, body: string): string {
+export function closingAnswer(status: number, body: string): string {
   return (
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
 
-function statusFor(code: string | undefined): readonly [number, string] {
+function statusFor(code: string | undefined): number {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return [431, 'Request Header Fields Too Large'];
+      return 431;
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'Request Timeout'];
+      return 408;
     default:
-      return [400, 'Bad Request'];
+      return 400;
   }
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { stickyCookieHeader } from '../pools/sticky.ts';
 import type { ServiceRoute, SelectionFacts } from '../pools/service-route.ts';
 import type { Upstream } from '../pools/upstream.ts';
@@ -405,7 +405,7 @@ function endAttempt(ex: Exchange, status: number): void {
 /** A short plain-text answer of the proxy's own (400/502/503/504). */
 function answer(res: ClientResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, STATUS_TEXT[status] ?? '', [
+  res.writeHead(status, STATUS_CODES[status] ?? '', [
     'Content-Type',
     'text/plain; charset=utf-8',
     'Content-Length',
@@ -413,10 +413,3 @@ function answer(res: ClientResponse, status: number, body: string): void {
   ]);
   res.endLatin1(body);
 }
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};

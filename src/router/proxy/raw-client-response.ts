@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { chunkedText, writeChunk } from './chunked.ts';
 import type { ClientResponse, ClientResponseUser } from './client-response.ts';
 
 /** What a response needs from the client connection it is written on. */
@@ -84,16 +85,9 @@ export class RawClientResponse implements ClientResponse {
     if (this.#bodyless || chunk.length === 0) return !socket.writableNeedDrain;
     const head = this.#head ?? '';
     this.#head = null;
-    if (!this.#chunked) {
-      if (head !== '') socket.write(head, 'latin1');
-      return socket.write(chunk);
-    }
-    socket.cork();
-    socket.write(`${head}${chunk.length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    const more = socket.write('\r\n', 'latin1');
-    socket.uncork();
-    return more;
+    if (this.#chunked) return writeChunk(socket, chunk, head);
+    if (head !== '') socket.write(head, 'latin1');
+    return socket.write(chunk);
   }
 
   whenDrained(): void {
@@ -101,16 +95,7 @@ export class RawClientResponse implements ClientResponse {
   }
 
   end(chunk?: Buffer): void {
-    if (chunk !== undefined && chunk.length > 0 && !this.#bodyless) {
-      if (this.#chunked) {
-        this.write(chunk);
-      } else {
-        const head = this.#head;
-        this.#head = null;
-        if (head !== null) this.#conn.socket.write(head, 'latin1');
-        this.#conn.socket.write(chunk);
-      }
-    }
+    if (chunk !== undefined) this.write(chunk);
     this.endLatin1('');
   }
 
@@ -118,11 +103,7 @@ export class RawClientResponse implements ClientResponse {
     if (this.#over) return;
     const head = this.#head ?? '';
     this.#head = null;
-    let rest: string;
-    if (this.#bodyless) rest = head;
-    else if (!this.#chunked) rest = head + text;
-    else if (text.length === 0) rest = `${head}0\r\n\r\n`;
-    else rest = `${head}${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`;
+    const rest = this.#bodyless ? head : this.#chunked ? head + chunkedText(text) : head + text;
     if (rest !== '') this.#conn.socket.write(rest, 'latin1');
     this.#over = true;
     // After the current call chain: the exchange learns the response is over

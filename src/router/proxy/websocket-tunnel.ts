@@ -229,15 +229,8 @@ function headerBlock(headers: readonly string[]): string {
   return `${block}\r\n`;
 }
 
-const REASONS = {
-  400: 'Bad Request',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-function rawAnswer(socket: Duplex, status: keyof typeof REASONS, body: string): void {
-  if (!socket.destroyed) socket.end(closingAnswer(status, REASONS[status], body));
+function rawAnswer(socket: Duplex, status: number, body: string): void {
+  if (!socket.destroyed) socket.end(closingAnswer(status, body));
 }
 
 function ignore(): void {}
