@@ -26,11 +26,6 @@ export interface FollowRolloutOptions {
   readonly rolloutId: number;
   readonly io: CliIO;
   readonly json: boolean;
-  /**
-   * Ctrl-C: stop following. The rollout is the controller's and goes on; the
-   * command says so and how to steer it, and exits 130. Default: SIGINT.
-   */
-  readonly interrupt?: AbortSignal;
 }
 
 export async function followRollout(options: FollowRolloutOptions): Promise<number> {
@@ -52,16 +47,18 @@ export async function followRollout(options: FollowRolloutOptions): Promise<numb
     wake.notify();
   });
   const timer = setInterval(() => wake.notify(), REFRESH_MS);
-  const sigint = new AbortController();
-  const onSigint = () => sigint.abort();
-  if (options.interrupt === undefined) process.once('SIGINT', onSigint);
-  const interrupt = options.interrupt ?? sigint.signal;
-  const onInterrupt = () => wake.notify();
-  interrupt.addEventListener('abort', onInterrupt, { once: true });
+  // Ctrl-C stops following, not the rollout: it is the controller's and goes
+  // on; the command says so and how to steer it, and exits 130.
+  let sigint = false;
+  const onSigint = () => {
+    sigint = true;
+    wake.notify();
+  };
+  process.once('SIGINT', onSigint);
 
   try {
     for (;;) {
-      if (interrupt.aborted) return interrupted(options);
+      if (sigint) return interrupted(options);
       const status = await client.status(key);
       const rollout = await rolloutOf(client, key, status, rolloutId);
       if (live && status.rollout?.id === rolloutId)
@@ -72,7 +69,6 @@ export async function followRollout(options: FollowRolloutOptions): Promise<numb
     }
   } finally {
     clearInterval(timer);
-    interrupt.removeEventListener('abort', onInterrupt);
     process.removeListener('SIGINT', onSigint);
     stop.abort();
     await pump;
@@ -81,7 +77,7 @@ export async function followRollout(options: FollowRolloutOptions): Promise<numb
 
 function interrupted(options: FollowRolloutOptions): number {
   const { io, key, rolloutId } = options;
-  const target = `${key.environment === 'default' ? '' : ` --env ${key.environment}`}`;
+  const target = key.environment === 'default' ? '' : ` --env ${key.environment}`;
   io.stderr.write(
     `\nStopped following rollout ${rolloutId}; it goes on in the controller. Follow it again with \`switchyard status --watch${target}\`, or stop it with \`switchyard abort${target}\`.\n`,
   );

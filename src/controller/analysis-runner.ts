@@ -21,8 +21,8 @@ import type { AnalysisRecord, TemplateRun } from './analysis-records.ts';
 import { commandCwd, rolloutCommandEnvironment } from './command-environment.ts';
 import type { Logger } from './logger.ts';
 import { keyOf, rolloutData } from './rollout-data.ts';
-import type { RolloutData } from './rollout-data.ts';
-import { maskSecrets, secretValues } from './secrets.ts';
+import { maskSecrets } from '../runtime/secret-mask.ts';
+import { secretValues } from './secrets.ts';
 
 export const MEASUREMENT_EVENT = 'analysis.measurement';
 export const VERDICT_EVENT = 'analysis.verdict';
@@ -155,7 +155,10 @@ export class AnalysisRunner {
       state: judged.state,
       throughSecond: judged.pending ? run.throughSecond : result.throughSecond,
     };
-    saveRun(store, rolloutId, data, runName, record, template, next);
+    const runs = { ...record.runs, [template]: next };
+    store.updateRollout(rolloutId, {
+      data: { ...data, analysis: { ...data.analysis, [runName]: { ...record, runs } } },
+    });
     const mask = (text: string) => maskSecrets(text, result.secrets);
     for (const measurement of judged.measurements) {
       store.appendEvent({
@@ -184,22 +187,6 @@ export class AnalysisRunner {
       });
     }
   }
-}
-
-/** Writes one template run back into the rollout's data, the rest unchanged. */
-function saveRun(
-  store: StateStore,
-  rolloutId: number,
-  data: RolloutData,
-  runName: string,
-  record: AnalysisRecord,
-  template: string,
-  run: TemplateRun,
-): void {
-  const runs = { ...record.runs, [template]: run };
-  store.updateRollout(rolloutId, {
-    data: { ...data, analysis: { ...data.analysis, [runName]: { ...record, runs } } },
-  });
 }
 
 function measurementData(

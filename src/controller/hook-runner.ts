@@ -19,7 +19,8 @@ import type { HookResult } from '../rollout/strategy.ts';
 import type { ResolvedSpec } from '../spec/index.ts';
 import type { Revision, Rollout, StateStore } from '../state/store.ts';
 import { keyOf } from './rollout-data.ts';
-import { maskSecrets, secretValues } from './secrets.ts';
+import { maskSecrets } from '../runtime/secret-mask.ts';
+import { secretValues } from './secrets.ts';
 
 export const HOOK_FINISHED_EVENT = 'hook.finished';
 export const HOOK_STARTED_EVENT = 'hook.started';

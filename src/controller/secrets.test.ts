@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSwitchyardError } from '../errors.ts';
-import { SECRET_MASK, maskSecrets, secretValues } from './secrets.ts';
+import { SECRET_MASK, maskSecrets } from '../runtime/secret-mask.ts';
+import { secretValues } from './secrets.ts';
 
 describe('secrets', () => {
   it('takes only the named values from the environment', () => {

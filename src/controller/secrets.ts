@@ -24,5 +24,3 @@ export function secretValues(
   }
   return values;
 }
-
-export { SECRET_MASK, maskSecrets } from '../runtime/secret-mask.ts';

@@ -13,9 +13,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../controller/logger.ts';
+import { DEFAULT_BACKOFF, backoffDelayMs } from '../controller/restart-backoff.ts';
 
-export const WATCH_EVERY_MS = 200;
-const MAX_BACKOFF_MS = 30_000;
+const WATCH_EVERY_MS = 200;
 
 export interface RouterWatchdogOptions {
   /** The router running when the watch begins. */
@@ -48,6 +48,8 @@ export function watchRouter(options: RouterWatchdogOptions): RouterWatchdog {
 
   const loop = (async () => {
     let pauseMs = everyMs;
+    /** Restarts that failed in a row: they back off as a dying pool does (1 s, 2 s, … 30 s). */
+    let failures = 0;
     while (!stopping.signal.aborted) {
       await wait(pauseMs, stopping.signal).catch(() => undefined);
       if (stopping.signal.aborted) return;
@@ -63,10 +65,12 @@ export function watchRouter(options: RouterWatchdogOptions): RouterWatchdog {
         const gone = pid;
         pid = await options.restart();
         restarts += 1;
+        failures = 0;
         options.logger.info({ pid, previous: gone }, `Started the router again (pid ${pid}).`);
         pauseMs = everyMs;
       } catch (error) {
-        pauseMs = Math.min(Math.max(pauseMs * 2, everyMs * 5), MAX_BACKOFF_MS);
+        failures += 1;
+        pauseMs = backoffDelayMs(failures + 1, DEFAULT_BACKOFF);
         options.logger.error(
           { err: error },
           `Starting the router again failed; trying again in ${Math.round(pauseMs / 1000)} s. Its log is router/router.log in the state directory.`,

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { secretValuesOf, switchyardLabels, LABEL } from './container/labels.ts';
-import { SECRET_MASK, maskSecretBytes, maskValues, secretValuesIn } from './secret-mask.ts';
+import {
+  SECRET_MASK,
+  maskSecretBytes,
+  maskValues,
+  secretSafeCut,
+  secretValuesIn,
+} from './secret-mask.ts';
 
 describe('secret masks', () => {
   it('masks every occurrence of every value, skipping empty ones', () => {
@@ -49,5 +55,23 @@ describe('secret masks', () => {
     };
     expect(secretValuesOf(info)).toEqual(['postgres://u:p=w@db/x']);
     expect(secretValuesOf({ Config: { Labels: {}, Env: null } })).toEqual([]);
+  });
+});
+
+describe('secretSafeCut', () => {
+  const chunk = (text: string) => Buffer.from(text);
+
+  it('keeps back what could begin a value the next read completes', () => {
+    expect(secretSafeCut(chunk('abcdefgh'), ['xyz'])).toBe(6);
+  });
+
+  it('moves the cut before a value that would be cut in two', () => {
+    // "xyz" at 4..6; the first cut (7 - 2 = 5) falls inside it.
+    expect(secretSafeCut(chunk('abcdxyz'), ['xyz'])).toBe(4);
+  });
+
+  it('cuts anywhere when there is nothing to mask', () => {
+    expect(secretSafeCut(chunk('abcdef'), [])).toBe(6);
+    expect(secretSafeCut(chunk('abcdef'), [''])).toBe(6);
   });
 });

@@ -43,3 +43,33 @@ export function secretValuesIn(
     return value === undefined || value === '' ? [] : [value];
   });
 }
+
+/**
+ * Where a long run of output may be cut, to be masked and written now, with
+ * the rest kept for what follows: no value that lies whole in `chunk` is cut
+ * in two, and the last bytes that could begin a value still to be completed
+ * by the next read are kept. Returns chunk.length when there is nothing to
+ * mask, and never 0 (a value longer than the chunk is left to chance).
+ */
+export function secretSafeCut(chunk: Buffer, values: readonly string[]): number {
+  const secrets = values.filter((value) => value !== '').map((value) => Buffer.from(value));
+  if (secrets.length === 0) return chunk.length;
+  const longest = Math.max(...secrets.map((secret) => secret.length));
+  let cut = chunk.length - (longest - 1);
+  let moved = true;
+  while (moved && cut > 0) {
+    moved = false;
+    for (const secret of secrets) {
+      // An occurrence that starts before the cut and ends after it.
+      let at = chunk.indexOf(secret, Math.max(0, cut - secret.length + 1));
+      while (at >= 0 && at < cut) {
+        if (at + secret.length > cut) {
+          cut = at;
+          moved = true;
+        }
+        at = chunk.indexOf(secret, at + 1);
+      }
+    }
+  }
+  return cut > 0 ? cut : chunk.length;
+}

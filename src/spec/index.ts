@@ -11,5 +11,5 @@ export { specJsonSchema, SCHEMA_ID } from './json-schema.ts';
 export { interpolateString, type Env } from './interpolate.ts';
 export { escapeInterpolation, resolvedSpecYaml } from './print.ts';
 export * from './defaults.ts';
-export { switchyardVariables, type SwitchyardIdentity } from './switchyard-variables.ts';
+export { switchyardVariables } from './switchyard-variables.ts';
 export type * from './types.ts';

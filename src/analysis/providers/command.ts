@@ -44,11 +44,6 @@ export interface CheckCommandOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The SWITCHYARD_* variables a check command gets. */
-export function commandEnvironment(identity: CommandIdentity): Record<string, string> {
-  return switchyardVariables({ ...identity, stablePool: identity.stablePool ?? '' });
-}
-
 /** Runs the command; never throws. */
 export function runCheckCommand(options: CheckCommandOptions): Promise<Observation> {
   const named = `The command ${JSON.stringify(excerpt(options.run, 80))}`;
@@ -58,7 +53,13 @@ export function runCheckCommand(options: CheckCommandOptions): Promise<Observati
   return new Promise<Observation>((resolve) => {
     const child = spawn('/bin/sh', ['-c', options.run], {
       cwd: options.cwd,
-      env: { ...options.env, ...commandEnvironment(options.identity) },
+      env: {
+        ...options.env,
+        ...switchyardVariables({
+          ...options.identity,
+          stablePool: options.identity.stablePool ?? '',
+        }),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, to end it whole
     });

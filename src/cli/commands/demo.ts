@@ -48,7 +48,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promi
   } catch (error) {
     if (interrupted.signal.aborted) {
       io.stdout.write('Stopped; nothing is left running.\n');
-      return 130;
+      return ExitCode.interrupted;
     }
     throw error;
   } finally {

@@ -1,13 +1,24 @@
 /**
  * A container's log through the engine's API as lines: the last N (`tail`),
  * or everything, then, with `follow`, each new line until the signal aborts
- * or the container ends.
+ * or the container ends. The engine keeps what the container wrote as it
+ * was; every line comes out with the `secrets` values masked.
  */
 import type { LogOptions } from '../runtime.ts';
+import { maskValues } from '../secret-mask.ts';
 import type { ContainerEngine } from './container-engine.ts';
 import { decodeLogBuffer, LogLineDecoder } from './log-frames.ts';
 
 export async function* readContainerLogs(
+  engine: ContainerEngine,
+  containerId: string,
+  options: LogOptions,
+  secrets: readonly string[],
+): AsyncGenerator<string> {
+  for await (const line of rawLines(engine, containerId, options)) yield maskValues(line, secrets);
+}
+
+async function* rawLines(
   engine: ContainerEngine,
   containerId: string,
   options: LogOptions,

@@ -24,7 +24,6 @@ import type {
   StopResult,
 } from '../runtime.ts';
 import { checkSafeNames } from '../safe-names.ts';
-import { maskValues } from '../secret-mask.ts';
 import { startedRecord } from '../started-record.ts';
 import { waitUntil } from '../wait-until.ts';
 import { ContainerEngine } from './container-engine.ts';
@@ -170,11 +169,7 @@ export class ContainerRuntime implements Runtime {
   ): AsyncGenerator<string> {
     const info = await this.#inspectOwn(record, handle);
     if (info !== undefined) {
-      // The engine keeps what the container wrote as it was; the secrets are masked on the way out.
-      const mask = secretValuesOf(info);
-      for await (const line of readContainerLogs(this.engine, handle.containerId, options)) {
-        yield maskValues(line, mask);
-      }
+      yield* readContainerLogs(this.engine, handle.containerId, options, secretValuesOf(info));
       return;
     }
     // Removed by stop: what was kept. It will not grow, so there is nothing to follow.
@@ -222,12 +217,15 @@ export class ContainerRuntime implements Runtime {
     const info = await this.engine.inspectContainer(containerId);
     const status = info === undefined ? undefined : instanceStatusOf(info.State);
     const exitCode = status?.exitCode ?? null;
-    const mask = info === undefined ? [] : secretValuesOf(info);
+    const secrets = info === undefined ? [] : secretValuesOf(info);
     const lines: string[] = [];
-    for await (const line of readContainerLogs(this.engine, containerId, {
-      tail: KEPT_LOG_LINES,
-    })) {
-      lines.push(maskValues(line, mask));
+    for await (const line of readContainerLogs(
+      this.engine,
+      containerId,
+      { tail: KEPT_LOG_LINES },
+      secrets,
+    )) {
+      lines.push(line);
     }
     keepFinalState(
       this.#paths(record),

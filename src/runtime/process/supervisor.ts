@@ -27,11 +27,8 @@ import type { SuperviseReply, SuperviseRequest } from './supervisor-protocol.ts'
 import { processGroupHasLiveMembers, readProcessIdentity } from './process-identity.ts';
 import { RotatingLogFile } from './rotating-log-file.ts';
 import { writeExitRecord } from './instance-files.ts';
-import { maskSecretBytes } from '../secret-mask.ts';
+import { LineBufferedWriter } from './line-buffered-writer.ts';
 
-const NEWLINE = 0x0a;
-/** A line longer than this is written in pieces rather than held back. */
-const MAX_HELD_BYTES = 64 * 1024;
 /** How long processes left in the group after the shell exits get between SIGTERM and SIGKILL. */
 const GROUP_GRACE_MS = 1000;
 /** How often the supervisor looks whether the group has emptied. */
@@ -61,37 +58,6 @@ async function endRemainingGroup(group: number): Promise<void> {
   if (!signal('SIGKILL')) return;
   // SIGKILL cannot be caught; only a process stuck in the kernel takes a moment.
   while (processGroupHasLiveMembers(group)) await sleep(GROUP_POLL_MS);
-}
-
-/**
- * Holds back a partial last line per stream so that lines from stdout and
- * stderr are not interleaved mid-line in the shared file.
- */
-class LineBufferedWriter {
-  readonly #log: RotatingLogFile;
-  readonly #mask: readonly string[];
-  #held: Buffer = Buffer.alloc(0);
-
-  /** `mask`: secret values, masked in whole lines, so one split across two reads is still found. */
-  constructor(log: RotatingLogFile, mask: readonly string[]) {
-    this.#log = log;
-    this.#mask = mask;
-  }
-
-  push(chunk: Buffer): void {
-    const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
-    const end = data.lastIndexOf(NEWLINE) + 1;
-    if (end > 0) this.#log.write(maskSecretBytes(data.subarray(0, end), this.#mask));
-    this.#held = data.subarray(end);
-    if (this.#held.length > MAX_HELD_BYTES) this.flush();
-  }
-
-  flush(): void {
-    if (this.#held.length === 0) return;
-    this.#log.write(maskSecretBytes(this.#held, this.#mask));
-    this.#log.write(Buffer.from('\n'));
-    this.#held = Buffer.alloc(0);
-  }
 }
 
 function reply(message: SuperviseReply): Promise<void> {
