@@ -9,7 +9,7 @@
  * killed mid-measurement measures that interval again after its restart.
  */
 import { judgeInterval } from '../analysis/judge.ts';
-import { observeInterval } from '../analysis/providers/observe.ts';
+import { observeTemplate } from '../analysis/providers/observe.ts';
 import type { WindowSource } from '../analysis/providers/router-window.ts';
 import type { Measurement } from '../analysis/types.ts';
 import { Reason } from '../rollout/reasons.ts';
@@ -95,25 +95,22 @@ export class AnalysisRunner {
       afterSecond: run.throughSecond,
       seconds: intervalSeconds(templateSpec.interval),
     };
-    const results = await Promise.all(
-      templateSpec.metrics.map((metric, metricIndex) =>
-        observeInterval(metric, {
-          service: rollout.service,
-          environment: rollout.environment,
-          revision: revision.number,
-          version: revision.version,
-          pool: record.pool,
-          stablePool: record.stablePool,
-          template,
-          metricIndex,
-          window: this.#o.window,
-          span,
-          commandEnv: rolloutCommandEnvironment({ spec, secrets, rollout, revision }),
-          commandCwd: commandCwd(spec),
-          signal: this.#stop.signal,
-        }),
-      ),
-    );
+    const commandEnv = rolloutCommandEnvironment({ spec, secrets, rollout, revision });
+    const results = await observeTemplate(templateSpec.metrics, (metricIndex) => ({
+      service: rollout.service,
+      environment: rollout.environment,
+      revision: revision.number,
+      version: revision.version,
+      pool: record.pool,
+      stablePool: record.stablePool,
+      template,
+      metricIndex,
+      window: this.#o.window,
+      span,
+      commandEnv,
+      commandCwd: commandCwd(spec),
+      signal: this.#stop.signal,
+    }));
     if (this.#stop.signal.aborted) return;
     this.#commit(rollout.id, runName, template, run, {
       observations: results.map((result) => result.observation),

@@ -5,7 +5,7 @@ import { RouterMetrics } from '../../router/metrics/router-metrics.ts';
 import type { DurationString } from '../../spec/duration.ts';
 import type { MetricSpec } from '../../spec/schema/analysis.ts';
 import { metricKind } from '../thresholds.ts';
-import { observe, observeInterval, type ObserveContext } from './observe.ts';
+import { observe, observeInterval, observeTemplate, type ObserveContext } from './observe.ts';
 
 const NOW_MS = 1_700_000_000_000;
 const NOW = NOW_MS / 1000;
@@ -81,6 +81,24 @@ describe('observe', () => {
         { service: 'shop/live', pool: 'canary', from: NOW - 10, to: 'latest' },
       ]);
     }
+  });
+
+  it('asks the other metrics of a template only once the router has a complete second', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls++;
+      res.end('{}');
+    });
+    const metrics: MetricSpec[] = [{ webhook: { url } }, { successRate: { min: 0.99 } }];
+    // No complete second after NOW - 1: pending, and the webhook is not called.
+    const waiting = context({ span: { afterSecond: NOW - 1, seconds: 10 } }).context;
+    const pending = await observeTemplate(metrics, () => waiting);
+    expect(pending.map((result) => result.observation.kind)).toEqual(['pending', 'pending']);
+    expect(calls).toBe(0);
+    // A complete span: both are observed, in the template's order.
+    const measured = await observeTemplate(metrics, () => context().context);
+    expect(measured.map((result) => result.observation.kind)).toEqual(['pass', 'window']);
+    expect(calls).toBe(1);
   });
 
   it('compares with the stable pool, or says there is none', async () => {

@@ -42,6 +42,39 @@ export async function observe(metric: MetricSpec, context: ObserveContext): Prom
 }
 
 /**
+ * One interval of every metric of a template, in the template's order. The
+ * metrics that read the router's window are asked first: while its span has
+ * no complete second yet (a `pending` observation, looked at again 200 ms
+ * later), the others (Prometheus, webhooks, commands) are not asked at all,
+ * and get the same pending observation, so waiting for a second costs them
+ * nothing.
+ */
+export async function observeTemplate(
+  metrics: readonly MetricSpec[],
+  contextOf: (metricIndex: number) => ObserveContext,
+): Promise<WindowMeasurement[]> {
+  const results: (WindowMeasurement | undefined)[] = metrics.map(() => undefined);
+  const observeWhere = (readingRouter: boolean) =>
+    Promise.all(
+      metrics.map(async (metric, index) => {
+        if (readsRouter(metric) === readingRouter)
+          results[index] = await observeInterval(metric, contextOf(index));
+      }),
+    );
+  await observeWhere(true);
+  const pending = results.find((result) => result?.observation.kind === 'pending');
+  if (pending !== undefined) return results.map((result) => result ?? pending);
+  await observeWhere(false);
+  return results as WindowMeasurement[];
+}
+
+function readsRouter(metric: MetricSpec): boolean {
+  if (Object.keys(metric).length !== 1) return false;
+  const kind = metricKind(metric);
+  return isWindowMetric(kind) || kind === 'compareWithStable';
+}
+
+/**
  * What the metric saw, and the last router second it consumed
  * (`throughSecond`, the next interval's `span.afterSecond`; the given
  * `afterSecond` for metrics that do not read the router, or read nothing).
